@@ -1,0 +1,75 @@
+/**
+ * The composition root: reads the config and the shop profile, builds the services, starts them in order and
+ * stops them in reverse on SIGTERM. Only this module (through `compose.ts`) wires real hardware.
+ */
+
+import type { DeviceConfig } from '../config/device-schema.js';
+import { configPath, type LoadedShop, loadDeviceConfig, loadShopProfile } from '../config/load.js';
+import { describeError } from '../errors.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { Service } from './service.js';
+
+/** What services are built from. */
+export interface DaemonContext {
+  config: DeviceConfig;
+  shop: LoadedShop;
+  log: Logger;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  readonly context: DaemonContext;
+  /** Stops every service in reverse order; resolves when all have stopped. */
+  stop(): Promise<void>;
+}
+
+/** Starts services in order; if one fails, stops those already started and rethrows. */
+export async function startServices(services: readonly Service[], log: Logger): Promise<() => Promise<void>> {
+  const started: Service[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) {
+      try {
+        await service.stop();
+        log.debug(`${service.name} stopped`);
+      } catch (e) {
+        log.error(`${service.name} did not stop cleanly: ${describeError(e)}`);
+      }
+    }
+  };
+  for (const service of services) {
+    try {
+      await service.start();
+      started.push(service);
+      log.info(`${service.name} started`);
+    } catch (e) {
+      await stopAll();
+      throw e;
+    }
+  }
+  return stopAll;
+}
+
+/** Loads configuration, builds the services with `compose` and starts them. */
+export async function startDaemon(options: {
+  config?: string;
+  env?: NodeJS.ProcessEnv;
+  compose: (context: DaemonContext) => Service[];
+}): Promise<Daemon> {
+  const env = options.env ?? process.env;
+  const file = configPath(options.config, env);
+  const config = await loadDeviceConfig(file, env);
+  const log = createLogger({
+    level: config.log.level,
+    namespaces: config.log.namespaces,
+    json: config.log.json,
+  });
+  const shop = await loadShopProfile(config.shopProfile);
+  log.info(`starting as ${config.device.id}`, {
+    config: file,
+    shop: shop.file,
+    profile: shop.hash.slice(0, 12),
+  });
+  const context: DaemonContext = { config, shop, log };
+  const stop = await startServices(options.compose(context), log);
+  return { context, stop };
+}

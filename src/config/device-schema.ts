@@ -1,0 +1,255 @@
+/**
+ * The device config (`/etc/linekeeper/config.yaml`): one TypeBox schema gives the TypeScript type, the JSON
+ * Schema that `linekeeper print-schema config` prints, the defaults, and the `LINEKEEPER_…` environment overrides.
+ * Each capability owns one section; every field has a description and, where one makes sense, a default.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { LOG_LEVELS } from '../log/logger.js';
+
+/** Where the device config lives unless `--config` or LINEKEEPER_CONFIG says otherwise. */
+export const DEFAULT_CONFIG_PATH = '/etc/linekeeper/config.yaml';
+
+const LogLevel = Type.Union(
+  LOG_LEVELS.map((level) => Type.Literal(level)),
+  { description: 'One of error, warn, info, debug, trace.' },
+);
+
+const Identity = Type.Object(
+  {
+    id: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{2,62}$',
+      default: 'lk-unprovisioned',
+      description:
+        'Device id: the MQTT client id, username and certificate CN. Lowercase letters, digits and dashes.',
+    }),
+    name: Type.String({ default: '', description: 'A name for operators, e.g. the shop and its town.' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Who this box is in the fleet.' },
+);
+
+const Modem = Type.Object(
+  {
+    profile: Type.Union([Type.Literal('sim7600'), Type.Literal('ec25'), Type.Literal('usr5637')], {
+      default: 'sim7600',
+      description:
+        'Modem driver: sim7600 (SIMCom), ec25 (Quectel EC25/EG25) or usr5637 (V.253 analog voice modem).',
+    }),
+    port: Type.String({
+      default: '/dev/linekeeper-modem',
+      description: 'AT command port (the udev rules create stable names).',
+    }),
+    audioPort: Type.String({
+      default: '/dev/linekeeper-audio',
+      description: 'Raw PCM audio port for GSM modules (SIM7600 USB interface 4); unused by analog modems.',
+    }),
+    baudRate: Type.Integer({
+      minimum: 1200,
+      maximum: 4000000,
+      default: 115200,
+      description: 'Serial speed.',
+    }),
+    ringsBeforeAnswer: Type.Integer({
+      minimum: 1,
+      maximum: 10,
+      default: 2,
+      description:
+        'Rings before the box answers (caller ID must have arrived); keep below the network no-reply timer.',
+    }),
+    commandTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 120000,
+      default: 5000,
+      description: 'How long an AT command may take before the modem counts as unresponsive.',
+    }),
+    forwardToOwner: Type.Boolean({
+      default: true,
+      description:
+        'GSM only: set network call forwarding on no-reply and not-reachable to the owner mobile, so calls reach a person when the box is down.',
+    }),
+    noReplyTimerSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 30,
+      default: 20,
+      description: 'Network no-reply timer for that forwarding (27.007 +CCFC <time>).',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'The modem HAT and its serial ports.' },
+);
+
+const Gpio = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Use the GPIO header (power key, LEDs, button).' }),
+    chip: Type.String({
+      default: 'auto',
+      description: 'gpiochip label or `auto` to find the header chip and its base at run time.',
+    }),
+    powerKey: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the HAT power key; -1 none.',
+    }),
+    flightMode: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the flight mode line; -1 none.',
+    }),
+    ledReady: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the ready LED; -1 none.',
+    }),
+    ledInCall: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the in-call LED; -1 none.',
+    }),
+    ledFault: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the fault LED; -1 none.',
+    }),
+    ledMessages: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the messages-waiting LED; -1 none.',
+    }),
+    button: Type.Integer({
+      minimum: -1,
+      maximum: 63,
+      default: -1,
+      description: 'BCM pin of the push button; -1 none.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'GPIO header pins (BCM numbers).' },
+);
+
+const Speech = Type.Object(
+  {
+    recognizer: Type.Union(
+      [
+        Type.Literal('auto'),
+        Type.Literal('sherpa-streaming'),
+        Type.Literal('sherpa-sensevoice'),
+        Type.Literal('pocketsphinx'),
+        Type.Literal('none'),
+      ],
+      {
+        default: 'auto',
+        description: 'Speech recognizer; `auto` picks the best installed and verified engine.',
+      },
+    ),
+    synthesizer: Type.Union([Type.Literal('auto'), Type.Literal('sherpa'), Type.Literal('embedded')], {
+      default: 'auto',
+      description: 'Speech synthesis; `embedded` = flite (English) and espeak-ng (Mandarin).',
+    }),
+    modelsDir: Type.String({
+      default: '/var/lib/linekeeper/models',
+      description: 'Where verified speech models are installed.',
+    }),
+    bargeIn: Type.Boolean({ default: true, description: 'Caller speech stops the line talking.' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Speech engines.' },
+);
+
+const Storage = Type.Object(
+  {
+    dataDir: Type.String({
+      default: '/var/lib/linekeeper',
+      description: 'Call records, outbox and keys (systemd StateDirectory).',
+    }),
+    minFreeMb: Type.Integer({
+      minimum: 10,
+      default: 200,
+      description: 'Below this much free disk the box stops keeping recordings and raises an alarm.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'On-box storage.' },
+);
+
+const Mqtt = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'Sync call summaries and take fleet commands over MQTT.',
+    }),
+    url: Type.String({
+      default: 'mqtts://localhost:8883',
+      description:
+        'Broker URL (mqtts:// for TLS with client certificates, mqtt:// only on a trusted network).',
+    }),
+    topicPrefix: Type.String({ default: 'lk/v1', description: 'Topic prefix; the device id follows it.' }),
+    caFile: Type.String({
+      default: '',
+      description: 'CA certificate of the broker (PEM); empty uses the system store.',
+    }),
+    certFile: Type.String({ default: '', description: 'Client certificate (PEM), CN = device id.' }),
+    keyFile: Type.String({ default: '', description: 'Client private key (PEM).' }),
+    keepaliveSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 30,
+      description: 'MQTT keepalive.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Cloud sync and fleet connection.' },
+);
+
+const Privacy = Type.Object(
+  {
+    encryptionKeyFile: Type.String({
+      default: '/var/lib/linekeeper/keys/records.key',
+      description:
+        'Per-box AES-256 key for transcripts and recordings at rest (created by setup, mode 0600).',
+    }),
+    sendCallerNumber: Type.Boolean({
+      default: false,
+      description: 'Send caller numbers to the cloud in clear; otherwise they are sent hashed.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'What personal data may leave the box.' },
+);
+
+const Log = Type.Object(
+  {
+    level: Type.Unsafe<(typeof LOG_LEVELS)[number]>({ ...LogLevel, default: 'info' }),
+    namespaces: Type.Record(Type.String(), LogLevel, {
+      default: {},
+      description: 'Levels per namespace prefix, e.g. {"linekeeper:modem": "trace"}.',
+    }),
+    json: Type.Boolean({ default: false, description: 'Write JSON lines instead of plain lines.' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Logging to stdout (journald under systemd).' },
+);
+
+/** The device config schema. */
+export const DeviceConfigSchema = Type.Object(
+  {
+    version: Type.Literal(1, { default: 1, description: 'Config format version.' }),
+    device: Identity,
+    shopProfile: Type.String({
+      default: '/etc/linekeeper/shop.yaml',
+      description: 'The shop profile this box answers for.',
+    }),
+    modem: Modem,
+    gpio: Gpio,
+    speech: Speech,
+    storage: Storage,
+    mqtt: Mqtt,
+    privacy: Privacy,
+    log: Log,
+  },
+  {
+    additionalProperties: false,
+    title: 'Linekeeper device config',
+    $id: 'https://linekeeper.dev/schema/config.json',
+  },
+);
+
+/** A validated device config with defaults filled in. */
+export type DeviceConfig = Static<typeof DeviceConfigSchema>;
