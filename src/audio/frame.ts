@@ -1,0 +1,10 @@
+/** Line audio as every part of the box exchanges it: 8 kHz mono signed 16-bit samples in 20 ms frames. */
+
+/** Sample rate of telephone audio at the line. */
+export const LINE_SAMPLE_RATE = 8000;
+/** Duration of one line frame. */
+export const FRAME_MS = 20;
+/** Samples in one line frame (160). */
+export const FRAME_SAMPLES = (LINE_SAMPLE_RATE * FRAME_MS) / 1000;
+/** One frame of line audio: FRAME_SAMPLES signed 16-bit samples. */
+export type PcmFrame = Int16Array;
