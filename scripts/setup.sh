@@ -77,8 +77,11 @@ dev_setup() {
   need_root --dev
   check_node
   install_packages "${DEV_PACKAGES[@]}"
-  say "installing npm packages (npm ci)"
-  (cd "$here" && as_owner npm ci --no-audit --no-fund) || die "npm ci failed (see above)"
+  # `npm install --no-save` installs the versions in package-lock.json and leaves it untouched. Not `npm ci`:
+  # npm 11 rejects its own lockfile when the registry cannot serve an optional package for another platform
+  # (npm/cli#9846), which happens behind registry mirrors that carry only the platforms they serve.
+  say "installing npm packages (locked versions)"
+  (cd "$here" && as_owner npm install --no-save --no-audit --no-fund) || die "npm install failed (see above)"
   say "building (npm run build)"
   (cd "$here" && as_owner npm run build --silent) || die "the build failed (see above)"
   say "done: 'npm start' runs a simulated shop line, 'npm test' runs the test suite"
