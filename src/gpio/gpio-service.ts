@@ -10,7 +10,7 @@ import { describeError, ErrorCode, isLinekeeperError, LinekeeperError } from '..
 import type { Logger } from '../log/logger.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { Button, type ButtonPress } from './button.js';
-import type { GpioLine, GpioProvider } from './gpio-line.js';
+import type { GpioLine, GpioProvider, LineOptions } from './gpio-line.js';
 import { LED_NAMES, Led, type LedName, type LedPattern } from './led.js';
 import { DEFAULT_POWER_KEY_TIMING, type ModemProbe, PowerKey } from './power-key.js';
 
@@ -117,7 +117,14 @@ export class GpioService implements Service {
         );
         button.onPress((press) => {
           this.#log.info(`button: ${press} press`);
-          for (const listener of [...this.#buttonListeners]) listener(press);
+          for (const listener of [...this.#buttonListeners]) {
+            try {
+              listener(press);
+            } catch (e) {
+              // One faulty listener must not keep the press from the others.
+              this.#log.error(`button listener failed: ${describeError(e)}`);
+            }
+          }
         });
         await button.start();
         this.#button = button;
@@ -135,7 +142,7 @@ export class GpioService implements Service {
     return this.#unavailable;
   }
 
-  async #open(pin: number, options: Parameters<GpioProvider['open']>[1]): Promise<GpioLine> {
+  async #open(pin: number, options: LineOptions): Promise<GpioLine> {
     const line = await this.#provider.open(pin, options);
     this.#lines.push(line);
     return line;

@@ -48,7 +48,16 @@ export interface OnoffProviderOptions {
 
 async function loadOnoff(): Promise<OnoffGpioFactory> {
   // Imported on first use so that commands and tests that never open a pin do not load the native epoll addon.
-  const { Gpio } = await import('onoff');
+  let Gpio: typeof import('onoff').Gpio;
+  try {
+    ({ Gpio } = await import('onoff'));
+  } catch (e) {
+    throw new LinekeeperError(
+      ErrorCode.Gpio_Unavailable,
+      `GPIO is not available: the onoff module (with its native epoll addon) does not load: ${describeError(e)}; run \`npm rebuild epoll\` on the box`,
+      { cause: e },
+    );
+  }
   // No edge: inputs are polled (see above), and some kernels lack or reject the edge file.
   return (number, direction, options) => new Gpio(number, direction, undefined, options);
 }

@@ -90,6 +90,9 @@ t.test('LED names map to their config pins, active low when configured', async (
 t.test('button presses reach every onButton listener until it unsubscribes', async (t) => {
   const { clock, gpio, service } = await started({ button: 27 });
   const heard: ButtonPress[] = [];
+  service.onButton(() => {
+    throw new Error('listener bug');
+  });
   const unsubscribe = service.onButton((p) => heard.push(p));
   gpio.setLevel(27, 0);
   await clock.advance(200);

@@ -161,3 +161,22 @@ t.test('an access failure is reported and not cached, so a fixed system works on
   writeFileSync(join(root, 'unexport'), '');
   t.match(await provider.chip(), { label: 'pinctrl-bcm2711', base: 512 });
 });
+
+t.test(
+  'the real onoff module loads and its failure is wrapped with the path it could not write',
+  {
+    skip: existsSync('/sys/class/gpio')
+      ? 'this machine has a real GPIO header; the test would drive a pin'
+      : false,
+  },
+  async (t) => {
+    // Discovery passes on the generated tree; onoff itself then writes the missing /sys/class/gpio/export.
+    const root = await makeSysfsTree(t, PI4_CHIPS);
+    const provider = new OnoffGpioProvider({ sysfsRoot: root });
+    await t.rejects(provider.open(17, { direction: 'out' }), {
+      code: ErrorCode.Gpio_Unavailable,
+      message:
+        /cannot open BCM 17 \(sysfs gpio529 on "pinctrl-bcm2711"\): ENOENT at \/sys\/class\/gpio\/export/,
+    });
+  },
+);
