@@ -125,6 +125,63 @@ const Gpio = Type.Object(
       default: -1,
       description: 'BCM pin of the push button; -1 none.',
     }),
+    powerKeyActiveLow: Type.Boolean({
+      default: false,
+      description: 'The power key pulses low instead of high (the Waveshare SIM7600 HAT pulses BCM6 high).',
+    }),
+    powerOnPulseMs: Type.Integer({
+      minimum: 100,
+      maximum: 10000,
+      default: 2000,
+      description: 'Power-key pulse that switches the modem on (Waveshare: 2 s).',
+    }),
+    powerOffPulseMs: Type.Integer({
+      minimum: 100,
+      maximum: 10000,
+      default: 3000,
+      description:
+        'Power-key pulse that switches a running modem off (Waveshare: 3 s); also used when its state is unknown.',
+    }),
+    powerOffSettleMs: Type.Integer({
+      minimum: 0,
+      maximum: 120000,
+      default: 18000,
+      description: 'Wait after switching the modem off before switching it on again (Waveshare: 18 s).',
+    }),
+    modemBootTimeoutMs: Type.Integer({
+      minimum: 1000,
+      maximum: 300000,
+      default: 30000,
+      description:
+        'How long after switching on the modem may take to answer AT (includes USB re-enumeration).',
+    }),
+    ledActiveLow: Type.Boolean({
+      default: false,
+      description: 'LEDs light when the pin is low (wired from 3V3 through the LED to the pin).',
+    }),
+    buttonActiveLow: Type.Boolean({
+      default: true,
+      description:
+        'The button connects the pin to ground (needs a pull-up, e.g. `gpio=27=ip,pu` in config.txt).',
+    }),
+    buttonDebounceMs: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 30,
+      description: 'How long the button level must hold before it counts.',
+    }),
+    buttonLongPressMs: Type.Integer({
+      minimum: 200,
+      maximum: 30000,
+      default: 2000,
+      description: 'Holding the button this long is a long press.',
+    }),
+    pollMs: Type.Integer({
+      minimum: 1,
+      maximum: 200,
+      default: 10,
+      description: 'Input polling interval (sysfs edge interrupts are unreliable on a Pi 5).',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'GPIO header pins (BCM numbers).' },
 );
