@@ -14,10 +14,14 @@ export function registerRun(program: Command): void {
       const log = daemon.context.log;
       log.info('running; SIGTERM or SIGINT stops');
       await new Promise<void>((resolve) => {
+        // Signal handlers do not keep Node's event loop alive; without this timer a daemon whose services are
+        // all idle would fall off the end of the loop (exit 13, unsettled top-level await).
+        const keepAlive = setInterval(() => {}, 1 << 30);
         const onSignal = (signal: NodeJS.Signals) => {
           log.info(`${signal} received, stopping`);
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
+          clearInterval(keepAlive);
           resolve();
         };
         process.on('SIGTERM', onSignal);
