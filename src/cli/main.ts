@@ -7,6 +7,7 @@ import { describeError, exitCodeFor } from '../errors.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPrintSchema } from './commands/print-schema.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerPrintSchema(program);
   registerDemo(program);
+  registerReport(program);
   return program;
 }
 
