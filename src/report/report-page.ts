@@ -10,6 +10,7 @@ import type { CoachingCard } from './coaching.js';
 import { intentName } from './digest.js';
 import type { Datum, ReportStats } from './stats.js';
 import { escapeHtml, horizontalBars, lineChart, sparkline, verticalBars } from './svg-charts.js';
+import { looksChinese } from './text-similarity.js';
 import type { UnansweredGroup } from './unanswered.js';
 
 /** Everything the page shows. */
@@ -38,8 +39,10 @@ export const CHART_DATA: Record<string, (stats: ReportStats) => Datum[]> = {
 
 const HTML_LANG: Record<Lang, string> = { en: 'en', zh: 'zh-CN' };
 
+/** Callers' (or the line's) words as spoken, marked with their language; guessed from the script when unknown. */
 function spoken(text: string, lang: Lang | undefined): string {
-  return `<span lang="${HTML_LANG[lang ?? 'en']}">${escapeHtml(text)}</span>`;
+  const language = lang ?? (looksChinese(text) ? 'zh' : 'en');
+  return `<span lang="${HTML_LANG[language]}">${escapeHtml(text)}</span>`;
 }
 
 function percent(part: number, whole: number): string {

@@ -15,6 +15,9 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
+// Narrow enough that 13-unit text stays legible when a phone scales the chart to its width.
+const CHART_WIDTH = 420;
+
 function fmt(n: number): string {
   return String(Math.round(n * 10) / 10);
 }
@@ -35,7 +38,7 @@ export function verticalBars(
   data: readonly Datum[],
   options: { tickEvery?: number; tickLabel?: (label: string) => string; unit?: string } = {},
 ): string {
-  const width = 600;
+  const width = CHART_WIDTH;
   const height = 220;
   const [left, right, top, bottom] = [34, 6, 10, 26];
   const plotW = width - left - right;
@@ -70,10 +73,10 @@ export function horizontalBars(
   data: readonly Datum[],
   options: { labelOf?: (label: string) => string } = {},
 ) {
-  const width = 600;
+  const width = CHART_WIDTH;
   const row = 30;
-  const labelW = 200;
-  const valueW = 48;
+  const labelW = 150;
+  const valueW = 40;
   const height = Math.max(1, data.length) * row + 4;
   const max = Math.max(1, ...data.map((d) => d.value));
   const labelOf = options.labelOf ?? ((l: string) => l);
@@ -92,7 +95,7 @@ export function lineChart(
   data: readonly Datum[],
   options: { yMax: number; low: string; high: string; tickEvery?: number; tickLabel?: (l: string) => string },
 ): string {
-  const width = 600;
+  const width = CHART_WIDTH;
   const height = 200;
   const [left, right, top, bottom] = [44, 10, 12, 26];
   const plotW = width - left - right;
