@@ -49,8 +49,16 @@ function percent(part: number, whole: number): string {
   return whole === 0 ? '0%' : `${Math.round((part / whole) * 100)}%`;
 }
 
-function figure(id: string, title: string, note: string, svg: string): string {
-  return `<figure class="chart" data-chart="${id}"><figcaption><h3>${escapeHtml(title)}</h3><p>${escapeHtml(note)}</p></figcaption>${svg}</figure>`;
+/** One chart: the figures `CHART_DATA` names for `id`, drawn by `draw`. */
+function figure(
+  stats: ReportStats,
+  id: keyof typeof CHART_DATA,
+  title: string,
+  note: string,
+  draw: (data: Datum[]) => string,
+): string {
+  const data = CHART_DATA[id]?.(stats) ?? [];
+  return `<figure class="chart" data-chart="${id}"><figcaption><h3>${escapeHtml(title)}</h3><p>${escapeHtml(note)}</p></figcaption>${draw(data)}</figure>`;
 }
 
 function tile(value: string, label: string): string {
@@ -68,64 +76,66 @@ function charts(content: ReportContent): string {
       ? 'No turn latencies recorded.'
       : `Median ${stats.latency.p50} ms, 90th percentile ${stats.latency.p90} ms over ${stats.latency.turns} turns.`;
   return [
-    figure(
-      'calls-by-hour',
-      'Calls by hour of day',
-      `Local time (${stats.timezone}).`,
-      verticalBars(stats.byHour, { tickEvery: 3 }),
+    figure(stats, 'calls-by-hour', 'Calls by hour of day', `Local time (${stats.timezone}).`, (data) =>
+      verticalBars(data, { tickEvery: 3 }),
     ),
     figure(
+      stats,
       'calls-by-day',
       'Calls by day',
       `${stats.total} calls over ${days} day${days === 1 ? '' : 's'}.`,
-      verticalBars(stats.byDay, { tickEvery: Math.max(1, Math.ceil(days / 8)), tickLabel: dayTick }),
+      (data) => verticalBars(data, { tickEvery: Math.max(1, Math.ceil(days / 8)), tickLabel: dayTick }),
     ),
     figure(
+      stats,
       'outcomes',
       'How calls ended',
       `The line handled ${percent(handled, stats.total)} itself (answered, message or booking).`,
-      horizontalBars(stats.outcomes),
+      (data) => horizontalBars(data),
     ),
     figure(
+      stats,
       'top-intents',
       'What callers wanted',
       'Calls per topic; a call asking two things counts for both.',
-      horizontalBars(stats.topIntents, {
-        labelOf: (i) =>
-          i.startsWith('faq:') ? `FAQ: ${i.slice(4).replace(/_/g, ' ')}` : intentName(i, profile, 'en'),
-      }),
+      (data) =>
+        horizontalBars(data, {
+          labelOf: (i) =>
+            i.startsWith('faq:') ? `FAQ: ${i.slice(4).replace(/_/g, ' ')}` : intentName(i, profile, 'en'),
+        }),
+    ),
+    figure(stats, 'faq-topics', 'FAQ topics', 'Calls that asked each question of the profile.', (data) =>
+      horizontalBars(data, { labelOf: (id) => id.replace(/_/g, ' ') }),
     ),
     figure(
-      'faq-topics',
-      'FAQ topics',
-      'Calls that asked each question of the profile.',
-      horizontalBars(stats.faqTopics, { labelOf: (id) => id.replace(/_/g, ' ') }),
-    ),
-    figure(
+      stats,
       'after-hours',
       'After-hours demand',
       `${stats.afterHours.total} calls (${percent(stats.afterHours.total, stats.total)}) came while the shop was closed, by hour.`,
-      verticalBars(stats.afterHours.byHour, { tickEvery: 3 }),
+      (data) => verticalBars(data, { tickEvery: 3 }),
     ),
     figure(
+      stats,
       'mood',
       'Caller mood over time',
       'Average peak frustration of the day’s calls (0 calm, 1 very upset).',
-      lineChart(stats.mood, {
-        yMax: 1,
-        low: 'calm',
-        high: 'upset',
-        tickEvery: Math.max(1, Math.ceil(stats.mood.length / 8)),
-        tickLabel: dayTick,
-      }),
+      (data) =>
+        lineChart(data, {
+          yMax: 1,
+          low: 'calm',
+          high: 'upset',
+          tickEvery: Math.max(1, Math.ceil(stats.mood.length / 8)),
+          tickLabel: dayTick,
+        }),
     ),
     figure(
+      stats,
       'escalation-reasons',
       'Why calls went to a person',
       `${value(stats.outcomes, 'escalated')} escalated calls.`,
-      horizontalBars(stats.escalationReasons, { labelOf: (l) => l.replace(/_/g, ' ') }),
+      (data) => horizontalBars(data, { labelOf: (l) => l.replace(/_/g, ' ') }),
     ),
-    figure('latency', 'Turn latency', latency, verticalBars(stats.latency.bins, { unit: ' turns' })),
+    figure(stats, 'latency', 'Turn latency', latency, (data) => verticalBars(data, { unit: ' turns' })),
   ].join('\n');
 }
 
