@@ -17,6 +17,7 @@ DEV_PACKAGES=(
   espeak-ng sox                                 # Mandarin synthesis; audio conversion in tests
   socat                                         # pseudo-terminal pairs for the virtual modem by hand
   chromium                                      # headless browser for report tests
+  fonts-noto-cjk                                # Chinese glyphs in report screenshots
   openssl                                       # test certificates
 )
 

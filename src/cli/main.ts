@@ -8,6 +8,7 @@ import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGpioTest } from './commands/gpio-test.js';
 import { registerPrintSchema } from './commands/print-schema.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPrintSchema(program);
   registerDemo(program);
   registerGpioTest(program);
+  registerReport(program);
   return program;
 }
 

@@ -133,6 +133,23 @@ export const ShopProfileSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    reports: Type.Optional(
+      Type.Object(
+        {
+          weekly_text: Type.Boolean({
+            default: false,
+            description:
+              'Also send the owner a short text message with the weekly digest (calls, top question, what the line could not answer).',
+          }),
+        },
+        {
+          additionalProperties: false,
+          default: {},
+          description:
+            'What the line tells the owner about its calls (`linekeeper report`, the weekly digest).',
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,
