@@ -164,6 +164,7 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         return;
       case 'silence':
       case 'sms':
+      case 'modem-reset':
         return;
     }
   }

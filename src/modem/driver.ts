@@ -28,7 +28,9 @@ export type LineEvent =
   | { type: 'call-waiting'; callerId: CallerId }
   | { type: 'handset-off-hook' }
   | { type: 'silence' }
-  | { type: 'sms'; index: number };
+  | { type: 'sms'; index: number }
+  /** The modem restarted on its own (RDY, or voice mode dropped): settings are lost, init must run again. */
+  | { type: 'modem-reset' };
 
 /** One row of `AT+CLCC`. */
 export interface CallListEntry {

@@ -50,7 +50,7 @@ export interface ModemStateChange {
 
 /** A recovery action the supervisor took, with how long the outage lasted once it ended. */
 export interface RecoveryStep {
-  action: 'probe' | 'reopen' | 'power-cycle';
+  action: 'probe' | 'reopen' | 'power-cycle' | 'reinit';
   ok: boolean;
   at: Date;
 }
@@ -119,7 +119,10 @@ export class Modem extends EventEmitter<ModemEvents> {
       if (!options.audioPort) throw new TypeError(`audioPort: ${options.profile.name} needs an audio port`);
       this.driver = new GsmDriver({ ...common, audioPort: options.audioPort });
     }
-    this.driver.onEvent((event) => this.emit('line', event));
+    this.driver.onEvent((event) => {
+      this.emit('line', event);
+      if (event.type === 'modem-reset') void this.#reinit();
+    });
     this.engine.on('unresponsive', (command) => {
       this.#setState('unresponsive', `${command} timed out`);
       void this.#recover();
@@ -261,6 +264,18 @@ export class Modem extends EventEmitter<ModemEvents> {
     await this.driver.init();
     this.#failures = 0;
     this.#setState('ready', 'init done');
+  }
+
+  async #reinit(): Promise<void> {
+    if (this.#stopped) return;
+    this.#setState('initialising', 'the modem reset itself');
+    try {
+      await this.driver.init();
+      this.#setState('ready', 'init done after reset');
+      this.emit('recovery', { action: 'reinit', ok: true, at: new Date(this.#o.clock.now()) });
+    } catch (e) {
+      this.#o.log.error(`init after reset failed: ${describeError(e)}`);
+    }
   }
 
   async #reopenLoop(): Promise<void> {

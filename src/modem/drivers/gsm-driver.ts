@@ -105,6 +105,13 @@ export class GsmDriver implements LineDriver {
       });
     }
     for (const prefix of profile.callEnd) urcs.on(prefix, () => this.#ended('remote'));
+    // RDY after power-up means the module reset: any call is gone and every setting must be sent again.
+    urcs.declare('RDY');
+    urcs.on('RDY', () => {
+      if (this.#active) this.#ended('lost');
+      this.reset();
+      this.#emit({ type: 'modem-reset' });
+    });
     if (!profile.callEnd.includes('NO CARRIER')) urcs.on('NO CARRIER', () => this.#ended('remote'));
   }
 
@@ -335,14 +342,14 @@ export class GsmDriver implements LineDriver {
     this.#emit({ type: 'ring' });
   }
 
-  #ended(cause: 'remote' | 'local'): void {
+  #ended(cause: 'remote' | 'local' | 'lost'): void {
     // VOICE CALL: END is followed by NO CARRIER, and a modem may repeat either: one end per call.
     if (!this.#active) return;
     const wasInCall = this.#inCall;
     this.#active = false;
     this.#inCall = false;
     this.#jitter.reset();
-    if (wasInCall)
+    if (wasInCall && cause !== 'lost')
       for (const command of this.#o.profile.audio.disable)
         this.#o.engine.send({ text: command }).catch(() => undefined);
     this.#emit({ type: 'call-ended', cause });

@@ -244,7 +244,12 @@ export class V253Driver implements LineDriver {
         this.#emit({ type: 'ring' });
         return;
       case 'end-of-data':
-        this.#inVoice = false;
+        // We end voice mode with <DLE>^ after clearing #inVoice; an end while still in voice is a modem reset.
+        if (this.#inVoice) {
+          this.#inVoice = false;
+          this.#finish('lost');
+          this.#emit({ type: 'modem-reset' });
+        }
         return;
       default:
         this.#o.log.debug(`DLE code 0x${(event.kind === 'other' ? event.code : 0).toString(16)} ignored`);
