@@ -180,6 +180,13 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     this.#urc(wasActive ? 'NO CARRIER' : 'MISSED_CALL: 12:00AM');
   }
 
+  /** Someone picks up an extension handset while the line rings (analog): the modem reports <DLE>H. */
+  pickUpHandset(): void {
+    if (this.#callState !== 'ringing') return;
+    this.#ringTimer?.clear();
+    this.emit('output', 'at', Uint8Array.from([DLE, 0x48 /* H */]));
+  }
+
   /** Mixes the box's own audio back into the caller audio (line echo), delayed and attenuated. */
   setEcho(delayMs: number, gain: number): void {
     this.#echo = {
@@ -219,6 +226,7 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
   /** The modem resets: the call drops, settings are forgotten, echo is back on; GSM modules say RDY. */
   reset(): void {
     const wasVtr = this.#inVtr;
+    this.#inVtr = false;
     this.#endCall();
     this.#echoOn = true;
     this.#vcid = false;
@@ -307,7 +315,12 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     if (this.#echo) for (const s of samples) this.#echo.queue.push(Math.round(s * this.#echo.gain));
   }
 
-  #command(raw: string): void {
+  #command(received: string): void {
+    // Like a real modem, resynchronise on "AT": bytes before it (late voice data, noise) are ignored.
+    const printable = received.replace(/[^\x20-\x7e]/g, '');
+    const at = printable.toUpperCase().indexOf('AT');
+    const raw = at > 0 ? printable.slice(at) : printable;
+    if (raw.length === 0) return;
     if (this.#echoOn) this.#send(raw);
     if (this.#ignoreCommands > 0) {
       this.#ignoreCommands--;
@@ -335,6 +348,11 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
       return ['OK'];
     }
     if (upper === 'ATZ') {
+      // A reset goes on-hook: a call in progress is dropped.
+      if (this.#callState !== 'idle') {
+        this.#endCall();
+        this.emit('hangup', 'box');
+      }
       this.#echoOn = true;
       this.#vcid = false;
       return ['OK'];

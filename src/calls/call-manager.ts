@@ -160,6 +160,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         if (!current) return;
         if (current.state === 'ringing')
           this.#end(event.cause === 'lost' ? 'modem-lost' : 'missed', event.cause);
+        // The box is hanging up: the modem's end report (which may overtake the OK) is the box's own doing.
+        else if (current.state === 'ending') this.#end('line-hangup', 'hung up by the box');
         else this.#end(END_REASONS[event.cause], event.cause);
         return;
       case 'silence':

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor } from '../errors.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEmulator } from './commands/emulator.js';
+import { registerModem } from './commands/modem.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerPrintSchema(program);
   registerDemo(program);
+  registerModem(program);
+  registerEmulator(program);
   return program;
 }
 

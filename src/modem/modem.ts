@@ -249,6 +249,8 @@ export class Modem extends EventEmitter<ModemEvents> {
     this.#offClose?.();
     this.engine.portClosed();
     await port.close().catch(() => undefined);
+    // After a reopen the audio port may be a new device node too: open it afresh on the next call.
+    if (this.driver instanceof GsmDriver) await this.driver.close().catch(() => undefined);
     await port.open();
     this.engine.attach();
     this.#offClose = port.onClose((info) => {
@@ -329,17 +331,14 @@ export class Modem extends EventEmitter<ModemEvents> {
           step('power-cycle', ok);
           this.#failures = 0;
         }
-        // Reopen the port and drop DTR (which hangs up and resets most modems); PTYs have no DTR.
+        // Drop DTR (hangs up and resets most modems; PTYs have none), then reopen the port and run init.
+        await port.setSignals?.({ dtr: false }).catch(() => undefined);
+        await port.setSignals?.({ dtr: true }).catch(() => undefined);
         try {
-          this.#recovering = false;
           await this.#openAndInit();
-          this.#recovering = true;
-          await port.setSignals?.({ dtr: false }).catch(() => undefined);
-          await port.setSignals?.({ dtr: true }).catch(() => undefined);
           step('reopen', true);
           return;
         } catch (e) {
-          this.#recovering = true;
           step('reopen', false);
           log.warn(`reopen failed: ${describeError(e)}`);
           await delay(clock, 500);

@@ -144,6 +144,13 @@ export class GsmDriver implements LineDriver {
         log.warn(`init step ${step.command} failed, continuing: ${describeError(e)}`);
       }
     }
+    // A call left over from before a reopen has no owner any more: hang it up so the line is free.
+    const leftover = await this.listCalls().catch(() => []);
+    if (leftover.length > 0) {
+      log.warn(`hanging up ${leftover.length} call(s) left over from before the modem was reopened`);
+      for (const command of profile.hangup)
+        await engine.send({ text: command, priority: 'control' }).catch(() => undefined);
+    }
   }
 
   async answer(): Promise<void> {
