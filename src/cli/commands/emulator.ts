@@ -28,7 +28,12 @@ export function registerEmulator(program: Command): void {
       '--call <number>',
       'place a call from this number ("withheld" for none) once the daemon has set up the modem',
     )
-    .option('--call-after <seconds>', 'seconds before the call rings', (v) => Number.parseFloat(v), 3)
+    .option(
+      '--call-after <seconds>',
+      'seconds after the daemon first talks to the modem (ATE0) before the call rings',
+      (v) => Number.parseFloat(v),
+      3,
+    )
     .option(
       '--hold <seconds>',
       'seconds the caller stays on after being answered',
@@ -60,10 +65,15 @@ export function registerEmulator(program: Command): void {
         modem.on('hangup', (by) => out(`hung up by the ${by}`));
         if (options.call !== undefined) {
           const number = options.call === 'withheld' ? null : options.call;
-          const timer = setTimeout(
-            () => modem.ring({ number, ringIntervalMs: 5000 }),
-            options.callAfter * 1000,
-          );
+          // Ring once the daemon has started talking to the modem (its first ATE0), so a slow start does not
+          // miss the call.
+          let timer: NodeJS.Timeout | undefined;
+          const onCommand = (text: string) => {
+            if (text.toUpperCase() !== 'ATE0' || timer) return;
+            modem.off('command', onCommand);
+            timer = setTimeout(() => modem.ring({ number, ringIntervalMs: 5000 }), options.callAfter * 1000);
+          };
+          modem.on('command', onCommand);
           modem.on('call', (state) => {
             if (state !== 'active') return;
             setTimeout(() => {

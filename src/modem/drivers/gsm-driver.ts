@@ -145,7 +145,10 @@ export class GsmDriver implements LineDriver {
       }
     }
     // A call left over from before a reopen has no owner any more: hang it up so the line is free.
-    const leftover = await this.listCalls().catch(() => []);
+    // (A call still ringing in is not left over: the call manager will pick it up.)
+    const leftover = (await this.listCalls().catch(() => [])).filter(
+      (c) => c.state !== 'incoming' && c.state !== 'waiting',
+    );
     if (leftover.length > 0) {
       log.warn(`hanging up ${leftover.length} call(s) left over from before the modem was reopened`);
       for (const command of profile.hangup)
@@ -217,7 +220,8 @@ export class GsmDriver implements LineDriver {
       await engine.send({ text: 'AT+CHLD=1', priority: 'control' }).catch(() => undefined);
       return { status: 'failed', reason: result };
     }
-    this.#ended('local');
+    // The call manager records the transfer as the end of the call; the driver only forgets it.
+    this.#ended('local', false);
     return { status: 'connected' };
   }
 
@@ -349,7 +353,7 @@ export class GsmDriver implements LineDriver {
     this.#emit({ type: 'ring' });
   }
 
-  #ended(cause: 'remote' | 'local' | 'lost'): void {
+  #ended(cause: 'remote' | 'local' | 'lost', report = true): void {
     // VOICE CALL: END is followed by NO CARRIER, and a modem may repeat either: one end per call.
     if (!this.#active) return;
     const wasInCall = this.#inCall;
@@ -359,7 +363,7 @@ export class GsmDriver implements LineDriver {
     if (wasInCall && cause !== 'lost')
       for (const command of this.#o.profile.audio.disable)
         this.#o.engine.send({ text: command }).catch(() => undefined);
-    this.#emit({ type: 'call-ended', cause });
+    if (report) this.#emit({ type: 'call-ended', cause });
   }
 
   async #openAudio(): Promise<void> {

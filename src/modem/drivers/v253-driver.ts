@@ -169,7 +169,8 @@ export class V253Driver implements LineDriver {
     } catch (e) {
       return { status: 'failed', reason: describeError(e) };
     }
-    this.#finish('local');
+    // The call manager records the transfer as the end of the call; the driver only forgets it.
+    this.#finish('local', false);
     return { status: 'connected' };
   }
 
@@ -267,13 +268,12 @@ export class V253Driver implements LineDriver {
     }
   }
 
-  #finish(cause: LineEndCause): void {
-    const wasActive = this.#ringing || this.#inVoice || cause !== 'local';
+  #finish(cause: LineEndCause, report = true): void {
     this.#ringing = false;
     this.#jitter.reset();
     // Some modems forget caller ID after a call or reset despite AT&W (home-assistant/core#57765).
     this.#o.engine.send({ text: 'AT+VCID=1' }).catch(() => undefined);
-    if (wasActive || cause === 'local') this.#emit({ type: 'call-ended', cause });
+    if (report) this.#emit({ type: 'call-ended', cause });
   }
 
   #flushCallerId(): void {
