@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PtyEmulator } from '../device/emulator/pty-emulator.js';
@@ -83,7 +84,10 @@ async function spawnEmulator(link: string): Promise<ChildProcess> {
   return child;
 }
 
-async function frameLateness(dir: string, seconds: number): Promise<number[]> {
+async function frameLateness(
+  dir: string,
+  seconds: number,
+): Promise<{ late: number[]; loopDelayP99: number }> {
   const link = join(dir, 'call');
   const emulator = await spawnEmulator(link);
   const modem = new Modem({
@@ -111,14 +115,19 @@ async function frameLateness(dir: string, seconds: number): Promise<number[]> {
     'const { parentPort } = require("node:worker_threads"); let stop = false; parentPort.on("message", () => { stop = true; }); (function spin() { const end = Date.now() + 50; while (Date.now() < end) {} if (!stop) setImmediate(spin); })();',
     { eval: true },
   );
+  // Event-loop delay during the call tells scheduling stalls (a loaded machine) from slow code.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
   try {
     const call = await connected;
+    loop.enable();
     const clip = new Int16Array(8000 * seconds);
     for (let i = 0; i < clip.length; i++)
       clip[i] = Math.round(6000 * Math.sin((2 * Math.PI * 700 * i) / 8000));
     await call.play(clip);
+    loop.disable();
     await call.hangup();
   } finally {
+    loop.disable();
     busy.postMessage('stop');
     await busy.terminate();
     calls.stop();
@@ -127,7 +136,7 @@ async function frameLateness(dir: string, seconds: number): Promise<number[]> {
     emulator.kill('SIGTERM');
     await exited;
   }
-  return late;
+  return { late, loopDelayP99: loop.percentile(99) / 1e6 };
 }
 
 /** AT round trip and outgoing frame lateness. */
@@ -137,17 +146,19 @@ export const benchmark: Benchmark = {
     'at_roundtrip_p95_ms',
     'audio_frame_late_p50_ms',
     'audio_frame_late_p99_ms',
+    'line_event_loop_delay_p99_ms',
   ],
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'lk-bench-line-'));
     try {
       const rtt = await atRoundTrip(dir);
-      const late = await frameLateness(dir, 5);
+      const { late, loopDelayP99 } = await frameLateness(dir, 5);
       return {
         at_roundtrip_p50_ms: quantile(rtt, 0.5),
         at_roundtrip_p95_ms: quantile(rtt, 0.95),
         audio_frame_late_p50_ms: quantile(late, 0.5),
         audio_frame_late_p99_ms: quantile(late, 0.99),
+        line_event_loop_delay_p99_ms: loopDelayP99,
       };
     } finally {
       await rm(dir, { recursive: true, force: true });

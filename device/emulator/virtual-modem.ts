@@ -180,6 +180,18 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     this.#urc(wasActive ? 'NO CARRIER' : 'MISSED_CALL: 12:00AM');
   }
 
+  /** A text message arrives from `from`: stored at the next index and announced with +CMTI. */
+  receiveSms(from: string, text: string): void {
+    const index = this.#inbox.size + 1;
+    this.#inbox.set(index, { from, text });
+    this.#urc(`+CMTI: "SM",${index}`);
+  }
+
+  /** Messages still in the modem's storage. */
+  get inboxSize(): number {
+    return this.#inbox.size;
+  }
+
   /** Someone picks up an extension handset while the line rings (analog): the modem reports <DLE>H. */
   pickUpHandset(): void {
     if (this.#callState !== 'ringing') return;
@@ -384,6 +396,23 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
       this.emit('output', 'at', new TextEncoder().encode('\r\n> '));
       return undefined;
     }
+    const cmgr = /^AT\+CMGR=(\d+)$/.exec(upper);
+    if (cmgr) {
+      const message = this.#inbox.get(Number(cmgr[1]));
+      if (!message) return ['+CMS ERROR: 321'];
+      // Non-ASCII bodies are shown as UCS-2 hex, as a module in text mode shows a UCS-2 message.
+      const body = /^[\x20-\x7e]*$/.test(message.text)
+        ? message.text
+        : Array.from(message.text, (c) =>
+            (c.codePointAt(0) ?? 0).toString(16).padStart(4, '0').toUpperCase(),
+          ).join('');
+      return [`+CMGR: "REC UNREAD","${message.from}",,"26/11/24,01:00:00+00"`, body, 'OK'];
+    }
+    const cmgd = /^AT\+CMGD=(\d+)$/.exec(upper);
+    if (cmgd) {
+      this.#inbox.delete(Number(cmgd[1]));
+      return ['OK'];
+    }
     if (upper === 'ATA') {
       if (this.#callState !== 'ringing') return ['NO CARRIER'];
       this.#answer();
@@ -458,6 +487,7 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
   }
 
   #dialled: string | undefined;
+  #inbox = new Map<number, { from: string; text: string }>();
 
   #handleV253(upper: string): string[] | undefined {
     const id = IDENTITY.v253;

@@ -71,6 +71,10 @@ export class LineService implements Service {
       }),
     );
     this.modem.on('recovery', (step) => log.info(`recovery ${step.action}: ${step.ok ? 'ok' : 'failed'}`));
+    this.modem.onEvent((event) => {
+      if (event.type === 'sms')
+        log.info('text message received', { from: personal(event.from), text: personal(event.text) });
+    });
   }
 
   async start(): Promise<void> {

@@ -28,7 +28,8 @@ export type LineEvent =
   | { type: 'call-waiting'; callerId: CallerId }
   | { type: 'handset-off-hook' }
   | { type: 'silence' }
-  | { type: 'sms'; index: number }
+  /** A text message arrived (read from storage and deleted there). */
+  | { type: 'sms'; from: string; text: string }
   /** The modem restarted on its own (RDY, or voice mode dropped): settings are lost, init must run again. */
   | { type: 'modem-reset' };
 

@@ -91,6 +91,21 @@ t.test('SMS in text and PDU mode reach the emulator', async (t) => {
   t.match(rig.emulator.sms[1]?.body, /^0011000D91683108108300F00008AA0C60A876848BA25355597D4E86$/);
 });
 
+t.test('incoming SMS: read on +CMTI (UCS-2 decoded), reported, deleted from storage', async (t) => {
+  const rig = await startLineRig(t, 'sim7600', { transport: 'in-process' });
+  const received: { from: string; text: string }[] = [];
+  rig.modem.onEvent((e) => {
+    if (e.type === 'sms') received.push({ from: e.from, text: e.text });
+  });
+  rig.emulator.receiveSms('+447700900123', 'Call me back please');
+  rig.emulator.receiveSms('+8613800138000', '明天几点开门？');
+  await until(() => received.length === 2 && rig.emulator.inboxSize === 0, 'both messages read and deleted');
+  t.same(received, [
+    { from: '+447700900123', text: 'Call me back please' },
+    { from: '+8613800138000', text: '明天几点开门？' },
+  ]);
+});
+
 t.test('transfer: explicit call transfer where the network has it, a clear failure where not', async (t) => {
   const rig = await startLineRig(t, 'sim7600', { transport: 'in-process' });
   rig.emulator.ring({ number: '+441632960001', ringIntervalMs: 100 });

@@ -23,7 +23,7 @@ import type {
 } from '../driver.js';
 import type { ModemProfile } from '../profile.js';
 import type { SerialBinding } from '../serial-binding.js';
-import { encodeUcs2Submit, fitsTextMode } from '../sms.js';
+import { decodeUcs2Hex, encodeUcs2Submit, fitsTextMode } from '../sms.js';
 import type { UrcRouter } from '../urc-router.js';
 
 const CLCC_STATES: CallListEntry['state'][] = [
@@ -93,8 +93,8 @@ export class GsmDriver implements LineDriver {
       this.#emit({ type: 'call-waiting', callerId });
     });
     urcs.on('+CMTI:', (line) => {
-      const index = Number(/,(\d+)/.exec(line)?.[1] ?? Number.NaN);
-      if (Number.isInteger(index)) this.#emit({ type: 'sms', index });
+      const index = Number(/,\s*(\d+)/.exec(line)?.[1] ?? Number.NaN);
+      if (Number.isInteger(index)) void this.#readSms(index);
     });
     if (profile.dtmf) {
       const { prefix, value } = profile.dtmf;
@@ -340,6 +340,27 @@ export class GsmDriver implements LineDriver {
       results.push({ reason, changed: !active });
     }
     return results;
+  }
+
+  /** Reads message `index` in text mode (UCS-2 bodies decoded), reports it, then deletes it from storage. */
+  async #readSms(index: number): Promise<void> {
+    const { engine, log } = this.#o;
+    try {
+      await engine.send({ text: 'AT+CMGF=1' });
+      const response = await engine.send({ text: `AT+CMGR=${index}`, infoPrefixes: ['+CMGR:'] });
+      const header = /^\+CMGR:\s*"[^"]*"\s*,\s*"([^"]*)"/.exec(response.lines[0] ?? '');
+      const body = response.lines.slice(1).join('\n');
+      if (!header) {
+        log.warn(`message ${index}: unreadable header "${response.lines[0] ?? ''}"`);
+        return;
+      }
+      // With AT+CSCS="UCS2" (or a UCS-2 message) the body arrives as hex UTF-16BE.
+      const text = /^([0-9A-F]{4})+$/.test(body) ? decodeUcs2Hex(body) : body;
+      this.#emit({ type: 'sms', from: header[1] as string, text });
+      await engine.send({ text: `AT+CMGD=${index}` });
+    } catch (e) {
+      log.warn(`reading message ${index} failed: ${describeError(e)}`);
+    }
   }
 
   reset(): void {
