@@ -7,6 +7,8 @@ import { describeError, exitCodeFor } from '../errors.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGpioTest } from './commands/gpio-test.js';
+import { registerEmulator } from './commands/emulator.js';
+import { registerModem } from './commands/modem.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerGpioTest(program);
   registerReport(program);
+  registerModem(program);
+  registerEmulator(program);
   return program;
 }
 

@@ -66,6 +66,21 @@ const Modem = Type.Object(
       description:
         'GSM only: set network call forwarding on no-reply and not-reachable to the owner mobile, so calls reach a person when the box is down.',
     }),
+    analogAudioFormat: Type.Union(
+      [Type.Literal('pcm16le'), Type.Literal('ulaw'), Type.Literal('alaw'), Type.Literal('linear8')],
+      {
+        default: 'pcm16le',
+        description:
+          'Analog (V.253) modems: call audio format selected with AT+VSM: pcm16le (16-bit linear, best), ulaw, alaw or linear8 (8-bit unsigned, for serial links slower than 230400 baud).',
+      },
+    ),
+    clccPollSeconds: Type.Number({
+      minimum: 0,
+      maximum: 60,
+      default: 2,
+      description:
+        'GSM: how often AT+CLCC checks that a connected call still exists (safety net for a lost end-of-call indication); 0 disables.',
+    }),
     noReplyTimerSeconds: Type.Integer({
       minimum: 5,
       maximum: 30,

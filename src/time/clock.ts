@@ -20,7 +20,8 @@ export interface Clock {
 
 /** The wall clock and Node's timers. */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // performance.now() gives sub-millisecond time, which audio pacing needs; timeOrigin anchors it to the epoch.
+  now: () => performance.timeOrigin + performance.now(),
   setTimeout(fn, ms) {
     const timer = setTimeout(fn, ms);
     return { clear: () => clearTimeout(timer) };

@@ -8,9 +8,12 @@ interface Timer {
   cleared: boolean;
 }
 
-/** Lets pending promise continuations run (they may schedule the next timer) before time moves on. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets pending promise continuations and I/O-free work run (they may schedule the next timer) before time moves
+ * on; several turns of the event loop, since one continuation often awaits another.
+ */
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** A manual Clock for tests. */
@@ -55,7 +58,7 @@ export class ManualClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms;
-    await settle();
+    await flushMicrotasks();
     for (;;) {
       this.#timers = this.#timers.filter((timer) => !timer.cleared);
       const next = this.#timers
@@ -65,9 +68,9 @@ export class ManualClock implements Clock {
       this.#now = next.due;
       next.cleared = true;
       next.fn();
-      await settle();
+      await flushMicrotasks();
     }
     this.#now = target;
-    await settle();
+    await flushMicrotasks();
   }
 }

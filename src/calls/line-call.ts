@@ -1,0 +1,91 @@
+/** The `ActiveCall` of a call the box answered: caller audio and DTMF in, paced audio out, transfer, hangup. */
+import type { PcmFrame } from '../audio/frame.js';
+import type { Playout } from '../audio/playout.js';
+import type { ActiveCall, CallEndReason, TransferResult } from './active-call.js';
+
+/** What a line call needs from the call manager. */
+export interface LineCallControl {
+  transfer(number: string): Promise<TransferResult>;
+  hangup(): Promise<void>;
+}
+
+/** A connected call; the call manager feeds it audio, DTMF and the end. */
+export class LineCall implements ActiveCall {
+  readonly #audio = new Set<(frame: PcmFrame) => void>();
+  readonly #dtmf = new Set<(digit: string) => void>();
+  readonly #ended = new Set<(reason: CallEndReason) => void>();
+  #endReason: CallEndReason | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly callerNumber: string | null,
+    readonly answeredAt: Date,
+    private readonly playout: Playout,
+    private readonly control: LineCallControl,
+  ) {}
+
+  /** Why it ended, once it has. */
+  get endReason(): CallEndReason | undefined {
+    return this.#endReason;
+  }
+
+  onAudio(listener: (frame: PcmFrame) => void): () => void {
+    this.#audio.add(listener);
+    return () => this.#audio.delete(listener);
+  }
+
+  onDtmf(listener: (digit: string) => void): () => void {
+    this.#dtmf.add(listener);
+    return () => this.#dtmf.delete(listener);
+  }
+
+  onEnded(listener: (reason: CallEndReason) => void): () => void {
+    if (this.#endReason !== undefined) {
+      const reason = this.#endReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    this.#ended.add(listener);
+    return () => this.#ended.delete(listener);
+  }
+
+  play(samples: Int16Array): Promise<'played' | 'stopped'> {
+    // Never play into a call that is over (the line may already belong to someone else).
+    if (this.#endReason !== undefined) return Promise.resolve('stopped');
+    return this.playout.play(samples);
+  }
+
+  stopPlayback(): void {
+    this.playout.stopPlayback();
+  }
+
+  transfer(number: string): Promise<TransferResult> {
+    if (this.#endReason !== undefined)
+      return Promise.resolve({ status: 'failed', reason: 'the call has ended' });
+    return this.control.transfer(number);
+  }
+
+  hangup(): Promise<void> {
+    if (this.#endReason !== undefined) return Promise.resolve();
+    return this.control.hangup();
+  }
+
+  /** Delivers one caller frame. */
+  deliverAudio(frame: PcmFrame): void {
+    for (const listener of this.#audio) listener(frame);
+  }
+
+  /** Delivers one key press. */
+  deliverDtmf(digit: string): void {
+    for (const listener of this.#dtmf) listener(digit);
+  }
+
+  /** Ends the call once; stops playback. */
+  end(reason: CallEndReason): void {
+    if (this.#endReason !== undefined) return;
+    this.#endReason = reason;
+    this.playout.stop();
+    for (const listener of this.#ended) listener(reason);
+    this.#ended.clear();
+  }
+}

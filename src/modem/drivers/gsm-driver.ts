@@ -1,0 +1,440 @@
+/**
+ * GSM/LTE voice modules (SIMCom SIM7600, Quectel EC25): 27.007 call control on the AT port, caller ID from
+ * +CLIP, DTMF from the profile's URC, call audio as raw 8 kHz s16le on a second serial port that the driver
+ * opens when a call is answered. SMS, health, forwarding and transfer use the standard command set.
+ */
+import type { PcmFrame } from '../../audio/frame.js';
+import { JitterBuffer } from '../../audio/jitter-buffer.js';
+import { encodeSamples, LineAudioDecoder } from '../../audio/line-codec.js';
+import type { TransferResult } from '../../calls/active-call.js';
+import { type Clock, delay } from '../../time/clock.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { failedWith } from '../at-command.js';
+import type { AtEngine } from '../at-engine.js';
+import { parseClip } from '../caller-id.js';
+import type {
+  CallListEntry,
+  LineDriver,
+  LineEvent,
+  ModemCapabilities,
+  ModemHealth,
+  ModemIdentity,
+} from '../driver.js';
+import type { ModemProfile } from '../profile.js';
+import type { SerialBinding } from '../serial-binding.js';
+import { decodeUcs2Hex, encodeUcs2Submit, fitsTextMode } from '../sms.js';
+import type { UrcRouter } from '../urc-router.js';
+
+const CLCC_STATES: CallListEntry['state'][] = [
+  'active',
+  'held',
+  'dialing',
+  'alerting',
+  'incoming',
+  'waiting',
+  'disconnect',
+];
+
+/** Parses one `+CLCC:` line. */
+export function parseClcc(line: string): CallListEntry | undefined {
+  const m = /^\+CLCC:\s*(\d+),(\d),(\d),(\d),(\d)(?:,"([^"]*)")?/.exec(line);
+  if (!m) return undefined;
+  return {
+    index: Number(m[1]),
+    direction: m[2] === '0' ? 'outgoing' : 'incoming',
+    state: CLCC_STATES[Number(m[3])] ?? 'disconnect',
+    number: m[6] ? m[6] : null,
+  };
+}
+
+/** Dependencies of a GSM driver. */
+export interface GsmDriverOptions {
+  profile: ModemProfile;
+  engine: AtEngine;
+  urcs: UrcRouter;
+  clock: Clock;
+  log: Logger;
+  /** The raw PCM port (not opened yet; the driver opens it on answer and keeps it open). */
+  audioPort: SerialBinding;
+}
+
+/** Driver for SIMCom and Quectel voice modules. */
+export class GsmDriver implements LineDriver {
+  readonly #o: GsmDriverOptions;
+  readonly #events = new Set<(event: LineEvent) => void>();
+  readonly #audio = new Set<(frame: PcmFrame) => void>();
+  /** A call is ringing or connected (end indications outside one are duplicates). */
+  #active = false;
+  #inCall = false;
+  #audioOpen = false;
+  #audioOff: (() => void) | undefined;
+  readonly #decoder: LineAudioDecoder;
+  readonly #jitter: JitterBuffer;
+
+  constructor(options: GsmDriverOptions) {
+    this.#o = options;
+    this.#decoder = new LineAudioDecoder(options.profile.audio.format);
+    this.#jitter = new JitterBuffer((frame) => {
+      for (const listener of this.#audio) listener(frame);
+    });
+    const { urcs, profile } = options;
+    for (const prefix of ['RING', '+CRING:', '+CLIP:', '+CLCC:', '+CCWA:', '+CMTI:', 'NO CARRIER', 'BUSY'])
+      urcs.declare(prefix);
+    for (const prefix of profile.urcs) urcs.declare(prefix);
+    urcs.on('RING', () => this.#ring());
+    urcs.on('+CRING:', () => this.#ring());
+    urcs.on('+CLIP:', (line) => {
+      const callerId = parseClip(line);
+      if (callerId) this.#emit({ type: 'caller-id', callerId });
+    });
+    urcs.on('+CCWA:', (line) => {
+      const callerId = parseClip(line.replace('+CCWA:', '+CLIP:')) ?? { number: null, absent: 'unavailable' };
+      this.#emit({ type: 'call-waiting', callerId });
+    });
+    urcs.on('+CMTI:', (line) => {
+      const index = Number(/,\s*(\d+)/.exec(line)?.[1] ?? Number.NaN);
+      if (Number.isInteger(index)) void this.#readSms(index);
+    });
+    if (profile.dtmf) {
+      const { prefix, value } = profile.dtmf;
+      urcs.on(prefix, (line) => {
+        const raw = line.slice(prefix.length).trim();
+        const digit = value === 'ascii-code' ? String.fromCharCode(Number(raw)) : raw.slice(0, 1);
+        if (/^[0-9*#A-D]$/.test(digit)) this.#emit({ type: 'dtmf', digit });
+      });
+    }
+    for (const prefix of profile.callEnd) urcs.on(prefix, () => this.#ended('remote'));
+    // RDY after power-up means the module reset: any call is gone and every setting must be sent again.
+    urcs.declare('RDY');
+    urcs.on('RDY', () => {
+      if (this.#active) this.#ended('lost');
+      this.reset();
+      this.#emit({ type: 'modem-reset' });
+    });
+    if (!profile.callEnd.includes('NO CARRIER')) urcs.on('NO CARRIER', () => this.#ended('remote'));
+  }
+
+  onEvent(listener: (event: LineEvent) => void): () => void {
+    this.#events.add(listener);
+    return () => this.#events.delete(listener);
+  }
+
+  onAudio(listener: (frame: PcmFrame) => void): () => void {
+    this.#audio.add(listener);
+    return () => this.#audio.delete(listener);
+  }
+
+  async init(): Promise<void> {
+    const { engine, profile, log } = this.#o;
+    // The first AT after power-up may be lost (agentOS): probe a few times before giving up.
+    let alive = false;
+    for (let i = 0; i < 3 && !alive; i++) {
+      alive = await engine.send({ text: 'AT', priority: 'recovery', timeoutMs: 1000 }).then(
+        () => true,
+        () => false,
+      );
+    }
+    await engine.send({ text: 'ATE0', priority: 'control' });
+    for (const step of profile.init) {
+      try {
+        await engine.send({ text: step.command, priority: 'control' });
+      } catch (e) {
+        if (step.required) throw e;
+        log.warn(`init step ${step.command} failed, continuing: ${describeError(e)}`);
+      }
+    }
+    // A call left over from before a reopen has no owner any more: hang it up so the line is free.
+    // (A call still ringing in is not left over: the call manager will pick it up.)
+    const leftover = (await this.listCalls().catch(() => [])).filter(
+      (c) => c.state !== 'incoming' && c.state !== 'waiting',
+    );
+    if (leftover.length > 0) {
+      log.warn(`hanging up ${leftover.length} call(s) left over from before the modem was reopened`);
+      for (const command of profile.hangup)
+        await engine.send({ text: command, priority: 'control' }).catch(() => undefined);
+    }
+  }
+
+  async answer(): Promise<void> {
+    const { engine, profile, clock, log } = this.#o;
+    this.#active = true;
+    await engine.send({ text: 'ATA', priority: 'control', timeoutMs: 15000 });
+    this.#inCall = true;
+    await this.#openAudio();
+    // AT+CPCMREG=1 is accepted only once the call is really up, with variable latency (callpilot#112).
+    const deadline = clock.now() + profile.audio.enableRetryMs;
+    for (const command of profile.audio.enable) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await engine.send({ text: command, priority: 'control' });
+          if (attempt > 1) log.info(`${command} succeeded on attempt ${attempt}`);
+          break;
+        } catch (e) {
+          if (!failedWith(e, 'error-result') || clock.now() >= deadline || !this.#inCall) throw e;
+          await delay(clock, 200);
+        }
+      }
+    }
+  }
+
+  async hangup(): Promise<void> {
+    const { engine, profile } = this.#o;
+    try {
+      for (const command of profile.hangup) await engine.send({ text: command, priority: 'control' });
+    } finally {
+      this.#ended('local');
+    }
+  }
+
+  writeAudio(frame: PcmFrame): void {
+    if (!this.#inCall || !this.#audioOpen) return;
+    this.#o.audioPort.write(encodeSamples(this.#o.profile.audio.format, frame)).catch((e: unknown) => {
+      this.#o.log.debug(`audio write failed: ${describeError(e)}`);
+    });
+  }
+
+  async listCalls(): Promise<CallListEntry[]> {
+    const response = await this.#o.engine.send({ text: 'AT+CLCC', infoPrefixes: ['+CLCC:'] });
+    return response.lines.map(parseClcc).filter((c): c is CallListEntry => c !== undefined);
+  }
+
+  async transfer(number: string): Promise<TransferResult> {
+    const { engine } = this.#o;
+    const support = await engine.send({ text: 'AT+CHLD=?', infoPrefixes: ['+CHLD:'] }).catch(() => undefined);
+    const options = /\(([^)]*)\)/.exec(support?.lines[0] ?? '')?.[1]?.split(',') ?? [];
+    if (!options.includes('4'))
+      return {
+        status: 'unsupported',
+        reason: `the network offers no explicit call transfer (AT+CHLD=? gave ${support?.lines[0] ?? 'ERROR'})`,
+      };
+    try {
+      await engine.send({ text: 'AT+CHLD=2', priority: 'control' });
+      await engine.send({ text: `ATD${number};`, priority: 'control', timeoutMs: 30000 });
+      await engine.send({ text: 'AT+CHLD=4', priority: 'control', timeoutMs: 10000 });
+    } catch (e) {
+      const result = failedWith(e, 'error-result') ? e.failure.result : describeError(e);
+      if (result === 'BUSY') return { status: 'busy' };
+      if (result === 'NO ANSWER') return { status: 'no-answer' };
+      // Take the held caller back so the call is not left on hold.
+      await engine.send({ text: 'AT+CHLD=1', priority: 'control' }).catch(() => undefined);
+      return { status: 'failed', reason: result };
+    }
+    // The call manager records the transfer as the end of the call; the driver only forgets it.
+    this.#ended('local', false);
+    return { status: 'connected' };
+  }
+
+  async identify(): Promise<ModemIdentity> {
+    const { identify } = this.#o.profile;
+    const read = async (command: string) =>
+      (await this.#o.engine.send({ text: command })).lines.join(' ').replace(/^\+\w+:\s*/, '');
+    return {
+      manufacturer: await read(identify.manufacturer),
+      model: await read(identify.model),
+      firmware: await read(identify.firmware),
+    };
+  }
+
+  async health(): Promise<ModemHealth> {
+    const { engine } = this.#o;
+    const sim = await engine
+      .send({ text: 'AT+CPIN?', infoPrefixes: ['+CPIN:'] })
+      .then((r) => r.lines[0]?.replace(/^\+CPIN:\s*/, '') ?? null)
+      .catch((e: unknown) => (failedWith(e, 'error-result') ? e.failure.result : null));
+    const csq = await engine.send({ text: 'AT+CSQ', infoPrefixes: ['+CSQ:'] }).catch(() => undefined);
+    const rssiMatch = /\+CSQ:\s*(\d+)/.exec(csq?.lines[0] ?? '');
+    const rssi = rssiMatch ? Number(rssiMatch[1]) : null;
+    const signalDbm = rssi === null || rssi === 99 ? null : -113 + 2 * rssi;
+    // On LTE-only modules +CREG may say not registered while +CEREG is fine: take the better of both.
+    let registration: ModemHealth['registration'] = 'unknown';
+    for (const command of ['AT+CEREG?', 'AT+CREG?']) {
+      const prefix = command.slice(2, -1);
+      const response = await engine
+        .send({ text: command, infoPrefixes: [`${prefix}:`] })
+        .catch(() => undefined);
+      const stat = Number(/,\s*(\d+)/.exec(response?.lines[0] ?? '')?.[1] ?? -1);
+      const mapped = registrationOf(stat);
+      if (mapped === 'home' || mapped === 'roaming') {
+        registration = mapped;
+        break;
+      }
+      if (registration === 'unknown') registration = mapped;
+    }
+    return { sim, signalDbm, rssi, registration };
+  }
+
+  async capabilities(): Promise<ModemCapabilities> {
+    const { engine, profile } = this.#o;
+    const ok = (text: string) =>
+      engine.send({ text }).then(
+        () => true,
+        () => false,
+      );
+    const chld = await engine.send({ text: 'AT+CHLD=?', infoPrefixes: ['+CHLD:'] }).catch(() => undefined);
+    const ect =
+      /\(([^)]*)\)/
+        .exec(chld?.lines[0] ?? '')?.[1]
+        ?.split(',')
+        .includes('4') ?? false;
+    return {
+      callerId: await ok('AT+CLIP?'),
+      digitalAudio: profile.audio.enable.length > 0,
+      dtmf: profile.dtmf !== undefined,
+      sms: await ok('AT+CMGF=?'),
+      transfer: ect ? 'explicit-call-transfer' : 'none',
+      forwarding: await ok('AT+CCFC=?'),
+    };
+  }
+
+  /** Sends an SMS: text mode for plain ASCII, UCS-2 PDUs otherwise (Chinese). */
+  async sendSms(number: string, text: string): Promise<void> {
+    const { engine } = this.#o;
+    if (fitsTextMode(text)) {
+      await engine.send({ text: 'AT+CMGF=1' });
+      await engine.send({
+        text: `AT+CMGS="${number}"`,
+        payload: text,
+        timeoutMs: 60000,
+        infoPrefixes: ['+CMGS:'],
+      });
+      return;
+    }
+    await engine.send({ text: 'AT+CMGF=0' });
+    try {
+      for (const part of encodeUcs2Submit(number, text, Math.floor(this.#o.clock.now()) & 0xff)) {
+        await engine.send({
+          text: `AT+CMGS=${part.tpduLength}`,
+          payload: part.pdu,
+          timeoutMs: 60000,
+          infoPrefixes: ['+CMGS:'],
+        });
+      }
+    } finally {
+      await engine.send({ text: 'AT+CMGF=1' }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Makes sure the network forwards unanswered (reason 2) and unreachable (reason 3) calls to `owner`, so a
+   * person answers when the box is down. Returns what was found and what was changed.
+   */
+  async ensureForwarding(
+    owner: string,
+    noReplySeconds: number,
+  ): Promise<{ reason: number; changed: boolean }[]> {
+    const { engine } = this.#o;
+    const results: { reason: number; changed: boolean }[] = [];
+    for (const reason of [2, 3]) {
+      const query = await engine.send({
+        text: `AT+CCFC=${reason},2`,
+        infoPrefixes: ['+CCFC:'],
+        timeoutMs: 20000,
+      });
+      const active = query.lines.some((l) => /^\+CCFC:\s*1,\s*1\s*,\s*"([^"]*)"/.exec(l)?.[1] === owner);
+      if (!active) {
+        const type = owner.startsWith('+') ? 145 : 129;
+        const time = reason === 2 ? `,,,${noReplySeconds}` : '';
+        await engine.send({ text: `AT+CCFC=${reason},3,"${owner}",${type},1${time}`, timeoutMs: 20000 });
+      }
+      results.push({ reason, changed: !active });
+    }
+    return results;
+  }
+
+  /** Reads message `index` in text mode (UCS-2 bodies decoded), reports it, then deletes it from storage. */
+  async #readSms(index: number): Promise<void> {
+    const { engine, log } = this.#o;
+    try {
+      await engine.send({ text: 'AT+CMGF=1' });
+      const response = await engine.send({ text: `AT+CMGR=${index}`, infoPrefixes: ['+CMGR:'] });
+      const header = /^\+CMGR:\s*"[^"]*"\s*,\s*"([^"]*)"/.exec(response.lines[0] ?? '');
+      const body = response.lines.slice(1).join('\n');
+      if (!header) {
+        log.warn(`message ${index}: unreadable header "${response.lines[0] ?? ''}"`);
+        return;
+      }
+      // With AT+CSCS="UCS2" (or a UCS-2 message) the body arrives as hex UTF-16BE.
+      const text = /^([0-9A-F]{4})+$/.test(body) ? decodeUcs2Hex(body) : body;
+      this.#emit({ type: 'sms', from: header[1] as string, text });
+      await engine.send({ text: `AT+CMGD=${index}` });
+    } catch (e) {
+      log.warn(`reading message ${index} failed: ${describeError(e)}`);
+    }
+  }
+
+  reset(): void {
+    this.#active = false;
+    this.#inCall = false;
+    this.#jitter.reset();
+  }
+
+  #ring(): void {
+    this.#active = true;
+    this.#emit({ type: 'ring' });
+  }
+
+  #ended(cause: 'remote' | 'local' | 'lost', report = true): void {
+    // VOICE CALL: END is followed by NO CARRIER, and a modem may repeat either: one end per call.
+    if (!this.#active) return;
+    const wasInCall = this.#inCall;
+    this.#active = false;
+    this.#inCall = false;
+    this.#jitter.reset();
+    if (wasInCall && cause !== 'lost')
+      for (const command of this.#o.profile.audio.disable)
+        this.#o.engine.send({ text: command }).catch(() => undefined);
+    if (report) this.#emit({ type: 'call-ended', cause });
+  }
+
+  async #openAudio(): Promise<void> {
+    if (this.#audioOpen) return;
+    const { audioPort } = this.#o;
+    await audioPort.open();
+    this.#audioOpen = true;
+    const offData = audioPort.onData((data) => {
+      if (this.#inCall) this.#jitter.push(this.#decoder.decode(data));
+    });
+    const offClose = audioPort.onClose(() => {
+      this.#audioOpen = false;
+      this.#audioOff?.();
+    });
+    this.#audioOff = () => {
+      offData();
+      offClose();
+    };
+  }
+
+  /** Closes the audio port (modem stop). */
+  async close(): Promise<void> {
+    this.#audioOff?.();
+    this.#audioOff = undefined;
+    if (this.#audioOpen) await this.#o.audioPort.close();
+    this.#audioOpen = false;
+  }
+
+  #emit(event: LineEvent): void {
+    for (const listener of this.#events) listener(event);
+  }
+}
+
+function registrationOf(stat: number): ModemHealth['registration'] {
+  switch (stat) {
+    case 1:
+    case 6:
+    case 9:
+      return 'home';
+    case 5:
+    case 7:
+    case 10:
+      return 'roaming';
+    case 2:
+      return 'searching';
+    case 3:
+      return 'denied';
+    case 0:
+      return 'not-registered';
+    default:
+      return 'unknown';
+  }
+}

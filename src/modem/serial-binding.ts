@@ -1,0 +1,36 @@
+/**
+ * The seam between the modem code and a serial port: the real `serialport` implementation lives in
+ * `serialport-binding.ts`, the virtual modem in `device/emulator/` provides an in-process one for unit tests.
+ */
+
+/** Why a port closed. */
+export interface PortCloseInfo {
+  /** True when the device went away (unplug, USB renumbering) rather than being closed by us. */
+  disconnected: boolean;
+  /** The error that closed it, if any. */
+  error?: Error;
+}
+
+/** Modem-control lines; DTR low hangs up most modems. */
+export interface PortSignals {
+  dtr?: boolean;
+  rts?: boolean;
+}
+
+/** One serial port. */
+export interface SerialBinding {
+  /** Device path, for logs. */
+  readonly path: string;
+  /** Opens the port; rejects with the OS error when it cannot. */
+  open(): Promise<void>;
+  /** Closes the port; resolves also when it was not open. */
+  close(): Promise<void>;
+  /** Writes bytes; resolves once handed to the OS (drained). */
+  write(data: Uint8Array): Promise<void>;
+  /** Receives bytes as they arrive; returns an unsubscribe function. */
+  onData(listener: (data: Uint8Array) => void): () => void;
+  /** Hears the port close (by us or the OS); returns an unsubscribe function. */
+  onClose(listener: (info: PortCloseInfo) => void): () => void;
+  /** Sets modem-control lines where the port has them (pseudo-terminals do not). */
+  setSignals?(signals: PortSignals): Promise<void>;
+}
