@@ -13,12 +13,12 @@ import { PtyEmulator } from '../device/emulator/pty-emulator.js';
 import { sim7600 } from '../device/profiles/sim7600.js';
 import { CallManager } from '../src/calls/call-manager.js';
 import type { LineCall } from '../src/calls/line-call.js';
-import { systemClock } from '../src/time/clock.js';
 import { silentLogger } from '../src/log/logger.js';
 import { AtEngine } from '../src/modem/at-engine.js';
 import { Modem } from '../src/modem/modem.js';
 import { SerialPortBinding } from '../src/modem/serialport-binding.js';
 import { UrcRouter } from '../src/modem/urc-router.js';
+import { systemClock } from '../src/time/clock.js';
 import { type Benchmark, quantile } from './harness.js';
 
 /** The built CLI (bench runs from dist/bench). */

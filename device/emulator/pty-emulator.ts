@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { Clock } from '../../src/time/clock.js';
 import type { ModemProfile } from '../../src/modem/profile.js';
 import { SerialPortBinding } from '../../src/modem/serialport-binding.js';
+import type { Clock } from '../../src/time/clock.js';
 import { VirtualModem, type VirtualPort } from './virtual-modem.js';
 
 /** Where the daemon finds the emulated ports. */

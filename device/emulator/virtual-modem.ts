@@ -13,9 +13,9 @@ import { EventEmitter } from 'node:events';
 import { FRAME_SAMPLES, type PcmFrame } from '../../src/audio/frame.js';
 import { encodeSamples, LineAudioDecoder, type LineAudioFormat } from '../../src/audio/line-codec.js';
 import { Playout } from '../../src/audio/playout.js';
-import { type Clock, systemClock, type TimerHandle } from '../../src/time/clock.js';
 import { DLE, dleShield, ETX } from '../../src/modem/dle.js';
 import type { ModemProfile } from '../../src/modem/profile.js';
+import { type Clock, systemClock, type TimerHandle } from '../../src/time/clock.js';
 
 /** Which port of the modem. */
 export type VirtualPort = 'at' | 'audio';

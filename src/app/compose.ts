@@ -13,7 +13,11 @@ export function composeServices(context: DaemonContext): Service[] {
   let gpio: GpioService | undefined;
   if (config.gpio.enabled) {
     const gpioLog = log.child('gpio');
-    const provider = new OnoffGpioProvider({ chip: config.gpio.chip, pollMs: config.gpio.pollMs, log: gpioLog });
+    const provider = new OnoffGpioProvider({
+      chip: config.gpio.chip,
+      pollMs: config.gpio.pollMs,
+      log: gpioLog,
+    });
     gpio = new GpioService({ config: config.gpio, provider, log: gpioLog });
     services.push(gpio);
   }

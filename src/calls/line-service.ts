@@ -4,7 +4,6 @@
  * On GSM it also makes sure the network forwards unanswered and unreachable calls to the owner's mobile.
  */
 import type { Service } from '../app/service.js';
-import { type Clock, systemClock } from '../time/clock.js';
 import type { DeviceConfig } from '../config/device-schema.js';
 import { describeError } from '../errors.js';
 import { type Logger, personal } from '../log/logger.js';
@@ -13,6 +12,7 @@ import { Modem } from '../modem/modem.js';
 import type { ModemProfile } from '../modem/profile.js';
 import type { SerialBinding } from '../modem/serial-binding.js';
 import { SerialPortBinding } from '../modem/serialport-binding.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { CallManager } from './call-manager.js';
 
 /** A GSM network rings about every 5 s; the box must answer before the network's no-reply timer forwards. */

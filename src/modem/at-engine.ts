@@ -11,8 +11,8 @@
  * A timeout marks the modem unresponsive: then only `recovery` commands may start until one succeeds.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import {
   type AtCommand,
   AtCommandError,

@@ -11,9 +11,9 @@ import { EventEmitter } from 'node:events';
 import type { PcmFrame } from '../audio/frame.js';
 import type { LineAudioFormat } from '../audio/line-codec.js';
 import type { TransferResult } from '../calls/active-call.js';
-import { type Clock, delay } from '../time/clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { type Clock, delay } from '../time/clock.js';
 import { AtEngine } from './at-engine.js';
 import type {
   CallListEntry,

@@ -3,9 +3,10 @@
  * It works while a command is pending: the engine asks `isUrc` for every line, so a `RING` interleaved into
  * a response reaches the call code instead of the command. Handlers run synchronously and must not block.
  */
-import type { Clock } from '../time/clock.js';
+
 import { ErrorCode, LinekeeperError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock } from '../time/clock.js';
 
 /** A URC pattern: a line prefix or a regular expression. */
 export type UrcPattern = string | RegExp;

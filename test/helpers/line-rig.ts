@@ -18,11 +18,11 @@ import type { LineAudioFormat } from '../../src/audio/line-codec.js';
 import type { CallEvent } from '../../src/calls/call-machine.js';
 import { type CallHistory, CallManager } from '../../src/calls/call-manager.js';
 import type { LineCall } from '../../src/calls/line-call.js';
-import { systemClock } from '../../src/time/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { Modem, type ModemStateChange, type RecoveryStep } from '../../src/modem/modem.js';
 import type { ProfileId } from '../../src/modem/profile.js';
 import { SerialPortBinding } from '../../src/modem/serialport-binding.js';
+import { systemClock } from '../../src/time/clock.js';
 
 /** Options of a rig. */
 export interface LineRigOptions {

@@ -1,7 +1,6 @@
 /** `linekeeper modem probe`: identifies a modem and reports SIM, signal, registration and capabilities. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { PROFILES, profileById } from '../../../device/profiles/index.js';
-import { systemClock } from '../../time/clock.js';
 import { ErrorCode, LinekeeperError } from '../../errors.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { AtEngine } from '../../modem/at-engine.js';
@@ -9,6 +8,7 @@ import { detectProfile } from '../../modem/detect.js';
 import { Modem } from '../../modem/modem.js';
 import { SerialPortBinding } from '../../modem/serialport-binding.js';
 import { UrcRouter } from '../../modem/urc-router.js';
+import { systemClock } from '../../time/clock.js';
 
 /** What `modem probe` reports. */
 export interface ProbeReport {
