@@ -227,6 +227,24 @@ const Log = Type.Object(
   { additionalProperties: false, default: {}, description: 'Logging to stdout (journald under systemd).' },
 );
 
+const SystemService = Type.Object(
+  {
+    degradedReadySeconds: Type.Integer({
+      minimum: 1,
+      maximum: 600,
+      default: 90,
+      description:
+        'Report ready to systemd after this long even if services (the modem) are still starting; keep below TimeoutStartSec.',
+    }),
+    maxLoopDelayMs: Type.Integer({
+      minimum: 100,
+      default: 5000,
+      description: 'Event-loop delay above which the daemon counts as hung and withholds the watchdog ping.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Supervision by systemd (readiness, watchdog).' },
+);
+
 /** The device config schema. */
 export const DeviceConfigSchema = Type.Object(
   {
@@ -243,6 +261,7 @@ export const DeviceConfigSchema = Type.Object(
     mqtt: Mqtt,
     privacy: Privacy,
     log: Log,
+    service: SystemService,
   },
   {
     additionalProperties: false,

@@ -13,6 +13,8 @@ export function registerRun(program: Command): void {
       const daemon = await startDaemon({ config: options.config, compose: composeServices });
       const log = daemon.context.log;
       log.info('running; SIGTERM or SIGINT stops');
+      // Signal handlers do not keep Node alive; a daemon whose services hold no handles must still run until told.
+      const keepAlive = setInterval(() => {}, 2 ** 30);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log.info(`${signal} received, stopping`);
@@ -23,6 +25,7 @@ export function registerRun(program: Command): void {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      clearInterval(keepAlive);
       await daemon.stop();
       log.info('stopped');
     });
