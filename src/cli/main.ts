@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor } from '../errors.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
@@ -16,11 +18,15 @@ export function buildProgram(): Command {
     .description('The phone line for small shops: answers calls on the box, hands hard ones to a person.')
     .version(version(), '-V, --version')
     .showHelpAfterError()
+    // Program options only before the subcommand, so `fleet sign --version 3` is the envelope version.
+    .enablePositionalOptions()
     .exitOverride();
   registerRun(program);
   registerCheckConfig(program);
   registerPrintSchema(program);
   registerDemo(program);
+  registerDoctor(program);
+  registerFleet(program);
   return program;
 }
 

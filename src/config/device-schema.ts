@@ -227,6 +227,38 @@ const Log = Type.Object(
   { additionalProperties: false, default: {}, description: 'Logging to stdout (journald under systemd).' },
 );
 
+const Fleet = Type.Object(
+  {
+    publicKeyFile: Type.String({
+      default: '/etc/linekeeper/fleet-public.pem',
+      description:
+        'Ed25519 public key (PEM) of the fleet: desired config, profiles, commands and updates must be signed with its private key.',
+    }),
+    telemetryIntervalSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86400,
+      default: 300,
+      description: 'How often the box publishes telemetry.',
+    }),
+    installDir: Type.String({
+      default: '/opt/linekeeper',
+      description: 'Where releases live (`releases/<id>`, `current` symlink); app updates are staged here.',
+    }),
+    updateHealthSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 3600,
+      default: 180,
+      description:
+        'After an app update, how long the new release has to report healthy before it is rolled back.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Fleet management: signatures, telemetry, updates.',
+  },
+);
+
 const SystemService = Type.Object(
   {
     degradedReadySeconds: Type.Integer({
@@ -262,6 +294,7 @@ export const DeviceConfigSchema = Type.Object(
     privacy: Privacy,
     log: Log,
     service: SystemService,
+    fleet: Fleet,
   },
   {
     additionalProperties: false,
