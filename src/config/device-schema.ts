@@ -194,7 +194,57 @@ const Mqtt = Type.Object(
       minimum: 5,
       maximum: 3600,
       default: 30,
-      description: 'MQTT keepalive.',
+      description: 'MQTT keepalive; a silent link is detected after about 1.5 keepalives.',
+    }),
+    sessionExpirySeconds: Type.Integer({
+      minimum: 0,
+      maximum: 2592000,
+      default: 604800,
+      description:
+        'Persistent session lifetime on the broker (acks sent while the box is offline wait this long).',
+    }),
+    reconnectMinMs: Type.Integer({
+      minimum: 10,
+      maximum: 60000,
+      default: 1000,
+      description: 'First reconnect delay bound; doubles per failed attempt, with full jitter.',
+    }),
+    reconnectMaxMs: Type.Integer({
+      minimum: 100,
+      maximum: 3600000,
+      default: 300000,
+      description: 'Largest reconnect delay bound.',
+    }),
+    inFlightWindow: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 32,
+      description: 'Events published but not yet acknowledged by the cloud (sync/ack) at most.',
+    }),
+    ackTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86400,
+      default: 120,
+      description: 'Resend an event the cloud has not acknowledged after this long (doubling up to 1 h).',
+    }),
+    outboxMaxMb: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 50,
+      description:
+        'Outbox byte quota: over it telemetry is dropped first, then the oldest summaries; never escalations.',
+    }),
+    telemetryMaxAgeHours: Type.Integer({
+      minimum: 1,
+      maximum: 8760,
+      default: 24,
+      description: 'Unsent telemetry older than this is dropped.',
+    }),
+    summaryMaxAgeDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description: 'Unsent call summaries older than this are dropped from the outbox (the record stays).',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Cloud sync and fleet connection.' },
@@ -210,6 +260,11 @@ const Privacy = Type.Object(
     sendCallerNumber: Type.Boolean({
       default: false,
       description: 'Send caller numbers to the cloud in clear; otherwise they are sent hashed.',
+    }),
+    callerHashSalt: Type.String({
+      default: '',
+      description:
+        'Per-fleet salt for the caller number HMAC; empty uses a per-box salt created with the records key.',
     }),
   },
   { additionalProperties: false, default: {}, description: 'What personal data may leave the box.' },
