@@ -14,6 +14,10 @@ import type { Service } from './service.js';
 /** What services are built from. */
 export interface DaemonContext {
   config: DeviceConfig;
+  /** The device config file (fleet pushes replace it). */
+  configFile: string;
+  /** Asks the daemon to stop and exit so that systemd starts it again (fleet restart, update, new config). */
+  requestRestart(reason: string): void;
   shop: LoadedShop;
   log: Logger;
 }
@@ -71,6 +75,8 @@ export async function startDaemon(options: {
   compose: (context: DaemonContext) => Service[];
   /** How systemd is told about readiness; default: systemd-notify when $NOTIFY_SOCKET is set. */
   notifier?: Notifier;
+  /** Called when a service asks for a restart (default: nothing). */
+  requestRestart?: (reason: string) => void;
 }): Promise<Daemon> {
   const env = options.env ?? process.env;
   const file = configPath(options.config, env);
@@ -86,7 +92,14 @@ export async function startDaemon(options: {
     shop: shop.file,
     profile: shop.hash.slice(0, 12),
   });
-  const context: DaemonContext = { config, shop, log };
+  const context: DaemonContext = {
+    config,
+    configFile: file,
+    shop,
+    log,
+    requestRestart:
+      options.requestRestart ?? (() => log.warn('restart requested, but nothing can restart here')),
+  };
   const services = options.compose(context);
   const supervisor = new Supervisor({
     notifier: options.notifier ?? createSdNotify({ env, log: log.child('systemd') }),

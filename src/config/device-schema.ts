@@ -284,6 +284,11 @@ const Log = Type.Object(
 
 const Fleet = Type.Object(
   {
+    group: Type.String({
+      default: '',
+      description:
+        'Fleet group of this box (e.g. a region or a chain); `linekeeper fleet push-shop --group` targets it.',
+    }),
     publicKeyFile: Type.String({
       default: '/etc/linekeeper/fleet-public.pem',
       description:

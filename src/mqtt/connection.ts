@@ -50,6 +50,10 @@ export interface MqttMessage {
   payload: Buffer;
   /** MQTT 5 user properties of the message. */
   userProperties: Record<string, string | string[]>;
+  /** MQTT 5 request/response: where the requester wants the answer. */
+  responseTopic?: string;
+  /** MQTT 5 request/response: echoed in the answer. */
+  correlationData?: Buffer;
 }
 
 /** Receives messages for one subscription; errors it throws are logged, never crash the connection. */
@@ -65,6 +69,10 @@ export interface PublishOptions {
   userProperties?: Record<string, string>;
   /** Message expiry, seconds. */
   expirySeconds?: number;
+  /** MQTT 5 request/response: the topic of the answer. */
+  responseTopic?: string;
+  /** MQTT 5 request/response: correlation data (echoed from the request). */
+  correlationData?: Buffer;
 }
 
 interface Subscription {
@@ -208,6 +216,8 @@ export class MqttConnection {
     const properties: NonNullable<IClientPublishOptions['properties']> = {};
     if (options.userProperties) properties.userProperties = options.userProperties;
     if (options.expirySeconds !== undefined) properties.messageExpiryInterval = options.expirySeconds;
+    if (options.responseTopic !== undefined) properties.responseTopic = options.responseTopic;
+    if (options.correlationData !== undefined) properties.correlationData = options.correlationData;
     if (Object.keys(properties).length > 0) publishOptions.properties = properties;
     return new Promise<void>((resolve, reject) => {
       // MQTT.js may never settle a publish whose connection closed (MQTT.js#1974): settle it ourselves.
@@ -340,9 +350,12 @@ export class MqttConnection {
     client.on('message', (topic, payload, packet) => {
       if (client !== this.#client) return;
       const userProperties = packet.properties?.userProperties ?? {};
+      const message: MqttMessage = { topic, payload, userProperties };
+      if (packet.properties?.responseTopic) message.responseTopic = packet.properties.responseTopic;
+      if (packet.properties?.correlationData) message.correlationData = packet.properties.correlationData;
       for (const subscription of this.#subscriptions) {
         if (!topicMatches(subscription.filter, topic)) continue;
-        this.#deliver(subscription, { topic, payload, userProperties });
+        this.#deliver(subscription, message);
       }
     });
     client.on('error', (error) => {
