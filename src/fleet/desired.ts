@@ -8,7 +8,7 @@
  * A rejected document leaves the running file untouched and says why.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseYaml, validateDeviceConfig, validateShopProfile } from '../config/load.js';
 import { describeError } from '../errors.js';
@@ -118,9 +118,4 @@ export async function applyDesired(options: ApplyDesiredOptions): Promise<Desire
     current: { version: verified.envelope.version, hash },
     at: now.toISOString(),
   };
-}
-
-/** The text of the document on the box, for status. */
-export async function readCurrent(file: string): Promise<string | undefined> {
-  return readFile(file, 'utf8').catch(() => undefined);
 }
