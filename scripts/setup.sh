@@ -20,6 +20,7 @@ DEV_PACKAGES=(
   socat                                         # pseudo-terminal pairs for the virtual modem by hand
   chromium                                      # headless browser for report tests
   openssl                                       # test certificates
+  systemd                                       # systemd-analyze verify and systemd-notify in the service tests
 )
 
 usage() {
