@@ -8,4 +8,6 @@ export interface Service {
   start(): Promise<void>;
   /** Stops the service and releases its resources; must be safe to call after a failed start. */
   stop(): Promise<void>;
+  /** Whether the service works right now; gates the systemd watchdog ping (optional). */
+  health?(): { ok: boolean; reason?: string };
 }

@@ -6,7 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor } from '../errors.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerGpioTest } from './commands/gpio-test.js';
 import { registerModem } from './commands/modem.js';
 import { registerPrintSchema } from './commands/print-schema.js';
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .description('The phone line for small shops: answers calls on the box, hands hard ones to a person.')
     .version(version(), '-V, --version')
     .showHelpAfterError()
+    // Program options only before the subcommand, so `fleet sign --version 3` is the envelope version.
+    .enablePositionalOptions()
     .exitOverride();
   registerRun(program);
   registerCheckConfig(program);
@@ -29,6 +33,8 @@ export function buildProgram(): Command {
   registerReport(program);
   registerModem(program);
   registerEmulator(program);
+  registerDoctor(program);
+  registerFleet(program);
   return program;
 }
 

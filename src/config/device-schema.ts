@@ -266,7 +266,57 @@ const Mqtt = Type.Object(
       minimum: 5,
       maximum: 3600,
       default: 30,
-      description: 'MQTT keepalive.',
+      description: 'MQTT keepalive; a silent link is detected after about 1.5 keepalives.',
+    }),
+    sessionExpirySeconds: Type.Integer({
+      minimum: 0,
+      maximum: 2592000,
+      default: 604800,
+      description:
+        'Persistent session lifetime on the broker (acks sent while the box is offline wait this long).',
+    }),
+    reconnectMinMs: Type.Integer({
+      minimum: 10,
+      maximum: 60000,
+      default: 1000,
+      description: 'First reconnect delay bound; doubles per failed attempt, with full jitter.',
+    }),
+    reconnectMaxMs: Type.Integer({
+      minimum: 100,
+      maximum: 3600000,
+      default: 300000,
+      description: 'Largest reconnect delay bound.',
+    }),
+    inFlightWindow: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 32,
+      description: 'Events published but not yet acknowledged by the cloud (sync/ack) at most.',
+    }),
+    ackTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86400,
+      default: 120,
+      description: 'Resend an event the cloud has not acknowledged after this long (doubling up to 1 h).',
+    }),
+    outboxMaxMb: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 50,
+      description:
+        'Outbox byte quota: over it telemetry is dropped first, then the oldest summaries; never escalations.',
+    }),
+    telemetryMaxAgeHours: Type.Integer({
+      minimum: 1,
+      maximum: 8760,
+      default: 24,
+      description: 'Unsent telemetry older than this is dropped.',
+    }),
+    summaryMaxAgeDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description: 'Unsent call summaries older than this are dropped from the outbox (the record stays).',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Cloud sync and fleet connection.' },
@@ -283,6 +333,11 @@ const Privacy = Type.Object(
       default: false,
       description: 'Send caller numbers to the cloud in clear; otherwise they are sent hashed.',
     }),
+    callerHashSalt: Type.String({
+      default: '',
+      description:
+        'Per-fleet salt for the caller number HMAC; empty uses a per-box salt created with the records key.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'What personal data may leave the box.' },
 );
@@ -297,6 +352,61 @@ const Log = Type.Object(
     json: Type.Boolean({ default: false, description: 'Write JSON lines instead of plain lines.' }),
   },
   { additionalProperties: false, default: {}, description: 'Logging to stdout (journald under systemd).' },
+);
+
+const Fleet = Type.Object(
+  {
+    group: Type.String({
+      default: '',
+      description:
+        'Fleet group of this box (e.g. a region or a chain); `linekeeper fleet push-shop --group` targets it.',
+    }),
+    publicKeyFile: Type.String({
+      default: '/etc/linekeeper/fleet-public.pem',
+      description:
+        'Ed25519 public key (PEM) of the fleet: desired config, profiles, commands and updates must be signed with its private key.',
+    }),
+    telemetryIntervalSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86400,
+      default: 300,
+      description: 'How often the box publishes telemetry.',
+    }),
+    installDir: Type.String({
+      default: '/opt/linekeeper',
+      description: 'Where releases live (`releases/<id>`, `current` symlink); app updates are staged here.',
+    }),
+    updateHealthSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 3600,
+      default: 180,
+      description:
+        'After an app update, how long the new release has to report healthy before it is rolled back.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Fleet management: signatures, telemetry, updates.',
+  },
+);
+
+const SystemService = Type.Object(
+  {
+    degradedReadySeconds: Type.Integer({
+      minimum: 1,
+      maximum: 600,
+      default: 90,
+      description:
+        'Report ready to systemd after this long even if services (the modem) are still starting; keep below TimeoutStartSec.',
+    }),
+    maxLoopDelayMs: Type.Integer({
+      minimum: 100,
+      default: 5000,
+      description: 'Event-loop delay above which the daemon counts as hung and withholds the watchdog ping.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Supervision by systemd (readiness, watchdog).' },
 );
 
 /** The device config schema. */
@@ -315,6 +425,8 @@ export const DeviceConfigSchema = Type.Object(
     mqtt: Mqtt,
     privacy: Privacy,
     log: Log,
+    service: SystemService,
+    fleet: Fleet,
   },
   {
     additionalProperties: false,

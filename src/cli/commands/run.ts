@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { composeServices } from '../../app/compose.js';
 import { startDaemon } from '../../app/daemon.js';
 
+/** Exit code of a requested restart: non-zero, so systemd's Restart=on-failure starts the daemon again. */
+export const EXIT_RESTART = 75;
+
 /** Adds `run` to the program. */
 export function registerRun(program: Command): void {
   program
@@ -10,24 +13,34 @@ export function registerRun(program: Command): void {
     .description('Run the daemon: answer the line, sync and take fleet commands (what the service runs).')
     .option('--config <file>', 'device config (default: $LINEKEEPER_CONFIG or /etc/linekeeper/config.yaml)')
     .action(async (options: { config?: string }) => {
-      const daemon = await startDaemon({ config: options.config, compose: composeServices });
+      let stopFor: (reason: 'signal' | 'restart') => void = () => {};
+      const stopping = new Promise<'signal' | 'restart'>((resolve) => {
+        stopFor = resolve;
+      });
+      const daemon = await startDaemon({
+        config: options.config,
+        compose: composeServices,
+        requestRestart: (reason) => {
+          daemon.context.log.info(`restart requested by ${reason}`);
+          stopFor('restart');
+        },
+      });
       const log = daemon.context.log;
       log.info('running; SIGTERM or SIGINT stops');
-      await new Promise<void>((resolve) => {
-        // Signal handlers do not keep Node's event loop alive; without this timer a daemon whose services are
-        // all idle would fall off the end of the loop (exit 13, unsettled top-level await).
-        const keepAlive = setInterval(() => {}, 1 << 30);
-        const onSignal = (signal: NodeJS.Signals) => {
-          log.info(`${signal} received, stopping`);
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          clearInterval(keepAlive);
-          resolve();
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      // Signal handlers do not keep Node alive; a daemon whose services hold no handles must still run until told.
+      const keepAlive = setInterval(() => {}, 2 ** 30);
+      const onSignal = (signal: NodeJS.Signals) => {
+        log.info(`${signal} received, stopping`);
+        stopFor('signal');
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      const why = await stopping;
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      clearInterval(keepAlive);
       await daemon.stop();
-      log.info('stopped');
+      log.info(why === 'restart' ? 'stopped for a restart' : 'stopped');
+      if (why === 'restart') process.exitCode = EXIT_RESTART;
     });
 }
