@@ -4,8 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor } from '../errors.js';
+import { registerCalls } from './commands/calls.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerKeys } from './commands/keys.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerPrintSchema(program);
   registerDemo(program);
+  registerKeys(program);
+  registerCalls(program);
+  registerIngest(program);
   return program;
 }
 

@@ -28,6 +28,14 @@ export async function quarantine(io: DurableIo, file: string, quarantineDir: str
   return target;
 }
 
+/** Keeps a durable copy of a damaged file in `quarantineDir` (the original stays); returns the copy's path. */
+export async function quarantineCopy(io: DurableIo, file: string, quarantineDir: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const target = join(quarantineDir, `${basename(file)}.${stamp}.corrupt`);
+  await io.replace(target, await readFile(file));
+  return target;
+}
+
 async function readText(file: string): Promise<string | null> {
   try {
     return await readFile(file, 'utf8');

@@ -4,7 +4,7 @@
  * Records live in month segments `records/YYYY-MM.jsonl`, one line per write, appended and fsynced, so a write
  * never rewrites a year of calls. Each line is `{n, id, at, sealed}`: a store-wide sequence number, the record
  * id, its start time and the whole record sealed with AES-256-GCM (transcripts never sit on the card in clear).
- * The last line for an id wins. At boot a segment with a torn or unreadable line is moved to `quarantine/`, its
+ * The last line for an id wins. At boot a segment with a torn or unreadable line is copied to `quarantine/`, its
  * good lines are written back, and the problem is reported. When a write fails because the disk is full the
  * record stays in memory, the caller gets `Store_DiskFull`, and the write is retried until it lands. Recordings
  * are sealed files `recordings/<id>.lkrec`, kept only while the disk has `minFreeMb` free.
@@ -17,7 +17,7 @@ import type { Logger } from '../log/logger.js';
 import type { RecordCipher } from '../privacy/cipher.js';
 import type { CallRecord } from '../records/call-record.js';
 import { type DurableIo, isDiskFull, nodeDurableIo, writeError } from './durable-io.js';
-import { openDocument, quarantine, type StoreProblem, type Versioned } from './json-document.js';
+import { openDocument, quarantineCopy, type StoreProblem, type Versioned } from './json-document.js';
 
 /** Current version of the store layout (meta.json `schemaVersion`). */
 export const STORE_SCHEMA_VERSION = 1;
@@ -494,9 +494,11 @@ export class RecordStore {
       }
     });
     if (bad.length > 0) {
-      const to = await quarantine(this.#io, file, this.#quarantineDir);
+      // Copy first, then rewrite: a kill between the two leaves the original in place for the next boot.
+      const to = await quarantineCopy(this.#io, file, this.#quarantineDir);
       if (good.length > 0) await this.#io.replace(file, `${good.join('\n')}\n`);
-      const message = `${basename(file)}: ${bad.length} damaged line(s) (${bad.slice(0, 3).join('; ')}); file moved to ${to}, ${good.length} good record line(s) kept`;
+      else await this.#io.remove(file);
+      const message = `${basename(file)}: ${bad.length} damaged line(s) (${bad.slice(0, 3).join('; ')}); copy kept at ${to}, ${good.length} good record line(s) kept`;
       report({ file, quarantinedTo: to, message });
     }
     return maxN;

@@ -69,6 +69,11 @@ export class SyncService {
     this.#o = options;
   }
 
+  /** Events waiting in the outbox for their acknowledgement. */
+  get outboxDepth(): number {
+    return this.#o.outbox.depth;
+  }
+
   /** Events in flight now. */
   get inFlight(): number {
     return this.#inFlight.size;
@@ -93,6 +98,10 @@ export class SyncService {
       c.onDisconnect(() => {
         for (const [id, f] of this.#inFlight) if (!f.published) this.#inFlight.delete(id);
       }),
+      // Records held in memory through a full disk are queued once they are written.
+      this.#o.store.onAlarm((alarm) => {
+        if (alarm.kind === 'disk_recovered') this.reconcile().catch(() => undefined);
+      }),
     );
     await this.reconcile();
     this.#timer = setInterval(() => this.#tick(), this.#o.tickMs ?? 1000);
@@ -114,7 +123,10 @@ export class SyncService {
    * rejects with `Store_DiskFull`; the record is held in memory and written (and queued) when space returns.
    */
   async recordCall(record: CallRecord): Promise<number> {
-    const n = await this.#o.store.put(record);
+    const n = await this.#o.store.put(record).catch((e: unknown) => {
+      this.#reconcileFailed = true;
+      throw e;
+    });
     await this.reconcile().catch((e) => {
       // The record is safe in the store; its events are queued on the next successful reconcile.
       this.#o.log.warn(`events of call ${record.id} not queued yet: ${describeError(e)}`);
