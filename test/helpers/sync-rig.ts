@@ -19,10 +19,13 @@ import { TestBroker } from './mosquitto.js';
 import { TestPostgres } from './postgres.js';
 import { tempDir, testCipher } from './store.js';
 
-/** The device ACL of fleet.md §3 plus the cloud ingest user. */
-export const FLEET_ACL = `user cloud-ingest
-topic readwrite lk/v1/#
-topic read $share/ingest/lk/v1/#
+/**
+ * The device ACL of fleet.md §3 plus cloud ingest users. With `use_username_as_clientid` every ingest process
+ * needs its own certificate (CN `cloud-ingest-N`), or they would take over each other's session.
+ */
+export const FLEET_ACL = `${[1, 2, 3, 4]
+  .map((i) => `user cloud-ingest-${i}\ntopic readwrite lk/v1/#\ntopic read $share/ingest/lk/v1/#\n`)
+  .join('\n')}
 
 pattern write lk/v1/%u/state
 pattern write lk/v1/%u/telemetry
@@ -109,15 +112,16 @@ export class SyncRig {
 
   /** Starts an ingest process (its own connection and pool); several split the load. */
   async startIngest(): Promise<Ingest> {
+    const name = `cloud-ingest-${this.ingests.length + 1}`;
     const connection = new MqttConnection({
       url: this.broker.url,
-      clientId: `cloud-ingest`,
+      clientId: name,
       devicePrefix: null,
       keepaliveSeconds: 10,
       sessionExpirySeconds: 0,
       reconnectMinMs: 50,
       reconnectMaxMs: 500,
-      tls: await this.tls('cloud-ingest'),
+      tls: await this.tls(name),
       log: silentLogger,
     });
     const pool = this.postgres.pool();

@@ -81,7 +81,10 @@ t.test('a device cannot publish to or read another device’s topics (TLS + ACL)
   );
   await clientB.publishAsync('lk/v1/shop-b/calls/summary', '{"eventId":"x","seq":1}', { qos: 1 });
   // The cloud acks shop-b; shop-a's own ack arrives only to shop-a: wait on that as the barrier.
-  const ingest = await mqtt.connectAsync(rig.broker.url, opts(await rig.tls('cloud-ingest'), 'cloud-ingest'));
+  const ingest = await mqtt.connectAsync(
+    rig.broker.url,
+    opts(await rig.tls('cloud-ingest-1'), 'cloud-ingest-1'),
+  );
   t.teardown(() => ingest.endAsync(true));
   await ingest.publishAsync('lk/v1/shop-b/sync/ack', '{"eventIds":["x"]}', { qos: 1 });
   await ingest.publishAsync('lk/v1/shop-a/sync/ack', '{"eventIds":["y"]}', { qos: 1 });
