@@ -325,6 +325,8 @@ export class MqttConnection {
     this.#client = client;
     client.on('connect', (connack) => {
       if (client !== this.#client) return;
+      // Small QoS 1 packets and their acks otherwise wait on Nagle + delayed ACK (~40 ms each way).
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.#attempt = 0;
       this.#connected = true;
       this.#connects++;

@@ -269,6 +269,8 @@ export class Outbox {
 
   async #maybeCompact(): Promise<void> {
     if (this.#segmentSize < (this.#o.segmentBytes ?? 1024 * 1024)) return;
+    // Only when at least half the segment is dead weight: rewriting a large backlog on every ack is quadratic.
+    if (this.#segmentSize < 2 * this.#bytes) return;
     const next = this.#segment + 1;
     const lines: Line[] = [{ op: 'base', nextSeq: this.#nextSeq, recordN: this.#recordN }];
     const events = [...this.#pending.values()].map((p) => p.event).sort((a, b) => a.seq - b.seq);

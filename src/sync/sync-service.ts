@@ -63,6 +63,8 @@ export class SyncService {
   #reconcile: Promise<void> = Promise.resolve();
   #reconcileFailed = false;
   #pumping = false;
+  readonly #ackBuffer: string[] = [];
+  #ackWriting = false;
   #pumpAgain = false;
 
   constructor(options: SyncOptions) {
@@ -235,14 +237,25 @@ export class SyncService {
       this.#o.log.warn(`dropped a malformed sync/ack (expected {"eventIds": [string…]}) (E0601)`);
       return;
     }
-    const confirmed = await this.#o.outbox.ack(ids);
-    for (const id of ids) {
-      this.#inFlight.delete(id);
-      this.#attempts.delete(id);
-      this.#holdUntil.delete(id);
+    this.#ackBuffer.push(...ids);
+    if (this.#ackWriting) return;
+    // Group commit: acks that arrive while one is being written share the next fsync.
+    this.#ackWriting = true;
+    try {
+      while (this.#ackBuffer.length > 0) {
+        const batch = this.#ackBuffer.splice(0);
+        const confirmed = await this.#o.outbox.ack(batch);
+        for (const id of batch) {
+          this.#inFlight.delete(id);
+          this.#attempts.delete(id);
+          this.#holdUntil.delete(id);
+        }
+        this.stats.acked += confirmed.length;
+        if (confirmed.length > 0) for (const listener of this.#ackListeners) listener(confirmed);
+        this.#pump();
+      }
+    } finally {
+      this.#ackWriting = false;
     }
-    this.stats.acked += confirmed.length;
-    if (confirmed.length > 0) for (const listener of this.#ackListeners) listener(confirmed);
-    this.#pump();
   }
 }

@@ -64,6 +64,8 @@ export interface BoxOptions {
   window?: number;
   /** Connect through this URL instead of the broker's (e.g. a fault proxy). */
   url?: string;
+  /** Start the MQTT connection right away (default true). */
+  connect?: boolean;
   log?: Logger;
 }
 
@@ -185,7 +187,7 @@ export class SyncRig {
       tickMs: 100,
     });
     await sync.start();
-    await connection.start();
+    if (options.connect !== false) await connection.start();
     let stopped = false;
     const stop = async () => {
       if (stopped) return;

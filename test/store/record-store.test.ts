@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { isLinekeeperError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { nodeDurableIo } from '../../src/store/durable-io.js';
+import { nodeDurableIo, writeError } from '../../src/store/durable-io.js';
 import { openDocument } from '../../src/store/json-document.js';
 import { RecordStore, type StoreAlarm } from '../../src/store/record-store.js';
 import { FillableDisk, makeRecord, tempDir, testCipher } from '../helpers/store.js';
@@ -196,5 +196,6 @@ t.test('a real ENOSPC from the kernel (/dev/full) leaves no torn line', async (t
   const dataDir = await tempDir(t);
   const error = await nodeDurableIo.append('/dev/full', 'x\n').catch((e: NodeJS.ErrnoException) => e);
   t.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  t.equal(writeError(error, 'a record').codeName, 'Store_DiskFull');
   t.ok(dataDir);
 });
