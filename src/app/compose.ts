@@ -1,41 +1,45 @@
-/** The services of a real box, in start order. Capabilities add theirs here as they arrive. */
-import { readFileSync } from 'node:fs';
+/** The services of a real box, in start order. Only this module wires real hardware. */
 import { profileById } from '../../device/profiles/index.js';
 import { LineService } from '../calls/line-service.js';
 import { version } from '../cli/version.js';
-import type { DeviceConfig } from '../config/device-schema.js';
-import { ErrorCode, LinekeeperError } from '../errors.js';
 import { createFleetAgent } from '../fleet/wiring.js';
 import { GpioService } from '../gpio/gpio-service.js';
 import { OnoffGpioProvider } from '../gpio/onoff-provider.js';
-import { deviceConnectionOptions, MqttConnection, type MqttTls } from '../mqtt/connection.js';
+import { createDeviceConnection, type MqttConnection } from '../mqtt/connection.js';
+import { CallRecordsService } from './call-records.js';
 import type { DaemonContext } from './daemon.js';
 import type { Service } from './service.js';
 
-// Composition is synchronous and runs once before any service starts: three small PEM files read here.
-function tlsFromConfig(mqtt: DeviceConfig['mqtt']): MqttTls | undefined {
-  const tls: MqttTls = {};
-  for (const [field, file] of [
-    ['ca', mqtt.caFile],
-    ['cert', mqtt.certFile],
-    ['key', mqtt.keyFile],
-  ] as const) {
-    if (file === '') continue;
-    try {
-      tls[field] = readFileSync(file);
-    } catch (cause) {
-      throw new LinekeeperError(ErrorCode.Config_Unreadable, `cannot read the MQTT ${field} file ${file}`, {
-        cause,
-      });
-    }
-  }
-  return Object.keys(tls).length > 0 ? tls : undefined;
+/** The shared core other capabilities are wired to: the call records and the box's MQTT connection. */
+export interface CoreServices {
+  /** Keep calls (`recordCall`) and read them (`get`, `list`). */
+  records: CallRecordsService;
+  /** The box's one MQTT connection (`mqtt.enabled` only): sync and the fleet agent publish and subscribe on it. */
+  connection: MqttConnection | undefined;
+  /** In start order. */
+  services: Service[];
 }
 
-/** Builds the services the daemon runs on real hardware. */
+/** Builds the core: MQTT connection (when enabled) then the call records service (store + sync). */
+export function composeCore(context: DaemonContext): CoreServices {
+  const { config, shop, log } = context;
+  const connection = config.mqtt.enabled
+    ? createDeviceConnection(config.mqtt, config.device.id, log.child('mqtt'), { app: version() })
+    : undefined;
+  const records = new CallRecordsService({
+    config,
+    retentionDays: shop.profile.privacy.retention_days,
+    log: log.child('records'),
+    ...(connection ? { connection } : {}),
+  });
+  return { records, connection, services: [...(connection ? [connection] : []), records] };
+}
+
+/** Builds the services the daemon runs on real hardware: core, GPIO, the line, then the fleet agent. */
 export function composeServices(context: DaemonContext): Service[] {
   const { config, shop, log } = context;
-  const services: Service[] = [];
+  const core = composeCore(context);
+  const services: Service[] = [...core.services];
   let gpio: GpioService | undefined;
   if (config.gpio.enabled) {
     const gpioLog = log.child('gpio');
@@ -58,18 +62,6 @@ export function composeServices(context: DaemonContext): Service[] {
   // The power key toggles power, so it only pulses after asking the modem whether it is on.
   gpio?.setModemProbe(() => line.modem.probe());
   services.push(line);
-  if (config.mqtt.enabled) {
-    // One connection for sync and the fleet agent (same client id, same lk/v1/{id} prefix).
-    const connection = new MqttConnection({
-      ...deviceConnectionOptions(
-        config.mqtt,
-        config.device.id,
-        tlsFromConfig(config.mqtt),
-        log.child('mqtt'),
-      ),
-      stateFields: { app: version() },
-    });
-    services.push(connection, createFleetAgent(context, connection));
-  }
+  if (core.connection) services.push(createFleetAgent(context, core.connection));
   return services;
 }

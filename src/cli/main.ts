@@ -4,12 +4,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor } from '../errors.js';
+import { registerCalls } from './commands/calls.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerGpioTest } from './commands/gpio-test.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerKeys } from './commands/keys.js';
 import { registerModem } from './commands/modem.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerReport } from './commands/report.js';
@@ -35,6 +38,9 @@ export function buildProgram(): Command {
   registerEmulator(program);
   registerDoctor(program);
   registerFleet(program);
+  registerKeys(program);
+  registerCalls(program);
+  registerIngest(program);
   return program;
 }
 

@@ -31,6 +31,8 @@ export interface MqttConnectionOptions {
   /** Persistent session lifetime; 0 = a clean session every time. */
   sessionExpirySeconds: number;
   tls?: MqttTls;
+  /** PEM files read at `start()` (for services composed before any I/O); merged over `tls`. */
+  tlsFiles?: { caFile: string; certFile: string; keyFile: string };
   username?: string;
   password?: string;
   /** First reconnect delay bound, ms (full jitter picks a delay below the bound). */
@@ -117,7 +119,7 @@ export class MqttConnection {
   #connects = 0;
 
   constructor(options: MqttConnectionOptions) {
-    this.#options = options;
+    this.#options = { ...options };
     this.#log = options.log;
     this.#random = options.random ?? Math.random;
   }
@@ -146,6 +148,9 @@ export class MqttConnection {
   /** Starts connecting; resolves at once (the connection comes up in the background and retries forever). */
   async start(): Promise<void> {
     if (!this.#stopped) return;
+    if (this.#options.tlsFiles) {
+      this.#options.tls = { ...this.#options.tls, ...(await loadTls(this.#options.tlsFiles)) };
+    }
     this.#stopped = false;
     this.#connectNow();
   }
@@ -330,6 +335,8 @@ export class MqttConnection {
     this.#client = client;
     client.on('connect', (connack) => {
       if (client !== this.#client) return;
+      // Small QoS 1 packets and their acks otherwise wait on Nagle + delayed ACK (~40 ms each way).
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.#attempt = 0;
       this.#connected = true;
       this.#connects++;
@@ -426,21 +433,27 @@ export class MqttConnection {
   }
 }
 
-/** Builds the device connection from the `mqtt` config section. */
-export function deviceConnectionOptions(
-  config: {
-    url: string;
-    topicPrefix: string;
-    keepaliveSeconds: number;
-    sessionExpirySeconds: number;
-    reconnectMinMs: number;
-    reconnectMaxMs: number;
-  },
+/** The `mqtt` config fields the device connection uses. */
+export interface DeviceMqttConfig {
+  url: string;
+  topicPrefix: string;
+  keepaliveSeconds: number;
+  sessionExpirySeconds: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** The box's connection from the `mqtt` config section: client id = device id, prefix `{topicPrefix}/{id}`. */
+export function createDeviceConnection(
+  config: DeviceMqttConfig,
   deviceId: string,
-  tls: MqttTls | undefined,
   log: Logger,
-): MqttConnectionOptions {
-  const options: MqttConnectionOptions = {
+  stateFields: Record<string, unknown> = {},
+): MqttConnection {
+  return new MqttConnection({
     url: config.url,
     clientId: deviceId,
     devicePrefix: `${config.topicPrefix}/${deviceId}`,
@@ -448,10 +461,10 @@ export function deviceConnectionOptions(
     sessionExpirySeconds: config.sessionExpirySeconds,
     reconnectMinMs: config.reconnectMinMs,
     reconnectMaxMs: config.reconnectMaxMs,
+    tlsFiles: { caFile: config.caFile, certFile: config.certFile, keyFile: config.keyFile },
+    stateFields,
     log,
-  };
-  if (tls) options.tls = tls;
-  return options;
+  });
 }
 
 /** Reads the CA, client certificate and key named in the `mqtt` config (empty names are skipped). */
