@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerNlu } from './commands/nlu.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulate } from './commands/simulate.js';
 import { version } from './version.js';
 
 /** Builds the program with every subcommand. */
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPrintSchema(program);
   registerDemo(program);
   registerNlu(program);
+  registerSimulate(program);
   return program;
 }
 

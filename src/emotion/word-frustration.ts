@@ -9,7 +9,13 @@ import type { Lang } from '../config/shop-schema.js';
 import { englishWords, normaliseChinese, segmenter } from '../nlu/features.js';
 
 const require = createRequire(import.meta.url);
-const vader = require('vader-sentiment') as typeof import('vader-sentiment');
+let vader: typeof import('vader-sentiment') | undefined;
+
+/** VADER, loaded on first use (its lexicon is read at load). */
+function analyser(): typeof import('vader-sentiment') {
+  vader ??= require('vader-sentiment') as typeof import('vader-sentiment');
+  return vader;
+}
 
 /** The sentiment of one utterance. */
 export interface WordSentiment {
@@ -122,7 +128,7 @@ function clamp(x: number, lo = 0, hi = 1): number {
 
 function english(text: string): WordSentiment {
   const lower = englishWords(text).join(' ');
-  const { compound } = vader.SentimentIntensityAnalyzer.polarity_scores(text);
+  const { compound } = analyser().SentimentIntensityAnalyzer.polarity_scores(text);
   const cues: string[] = [];
   const weights: number[] = [];
   for (const [pattern, weight] of EN_PHRASES) {

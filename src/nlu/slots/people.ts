@@ -1,15 +1,16 @@
 /** Callers' names as they give them: "my name is David Chen", "this is Anna", "我姓王", "我叫李小龙". */
 import { isEnglishNumberWord } from './numbers.js';
 
+/** Phrases that introduce a name anywhere in an utterance. */
 const EN_PATTERNS = [
   /\bmy name is ([a-z][a-z' -]*)/i,
   /\bmy name's ([a-z][a-z' -]*)/i,
   /\bname is ([a-z][a-z' -]*)/i,
-  /\bthis is ([a-z][a-z' -]*?)(?: (?:calling|speaking|here)\b|$)/i,
-  /\bit is ([a-z][a-z' -]*?)(?: (?:calling|speaking|here)\b|$)/i,
-  /\bit's ([a-z][a-z' -]*?)(?: (?:calling|speaking|here)\b|$)/i,
-  /\bi am ([a-z][a-z' -]*?)(?: (?:calling|speaking|here)\b|$)/i,
-  /\bi'm ([a-z][a-z' -]*?)(?: (?:calling|speaking|here)\b|$)/i,
+  /\b(?:this is|it is|it's|i am|i'm) ([a-z][a-z' -]*?) (?:calling|speaking|here)\b/i,
+];
+/** Phrases that give a name only in answer to "may I have your name?" ("it's Maria", "I'm Tom"). */
+const EN_ANSWER_PATTERNS = [
+  /^(?:\W*(?:hi|hello|yes|yeah|sure|ok)\W+)?(?:this is|it is|it's|i am|i'm) ([a-z][a-z' -]*)$/i,
 ];
 /** Words that end a name ("my name is David and I…"). */
 const EN_STOP = new Set([
@@ -73,8 +74,12 @@ export function extractName(text: string, lang: 'en' | 'zh'): string | undefined
     }
     return undefined;
   }
-  for (const pattern of EN_PATTERNS) {
-    const m = pattern.exec(text);
+  return englishName(text, EN_PATTERNS);
+}
+
+function englishName(text: string, patterns: readonly RegExp[]): string | undefined {
+  for (const pattern of patterns) {
+    const m = pattern.exec(text.trim());
     if (m?.[1]) {
       const name = cleanEnglish(m[1]);
       if (name !== undefined && !EN_NOT_NAMES.has(name.toLowerCase())) return name;
@@ -85,7 +90,8 @@ export function extractName(text: string, lang: 'en' | 'zh'): string | undefined
 
 /** The name in an answer to "may I have your name?": a phrase if there is one, else the answer itself. */
 export function nameFromAnswer(text: string, lang: 'en' | 'zh'): string | undefined {
-  const introduced = extractName(text, lang);
+  const introduced =
+    extractName(text, lang) ?? (lang === 'en' ? englishName(text, EN_ANSWER_PATTERNS) : undefined);
   if (introduced !== undefined) return introduced;
   if (lang === 'zh') {
     const bare = text.replace(/[，,。.！!？?\s]|^(我是|是|叫)/g, '');
