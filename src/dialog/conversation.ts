@@ -13,6 +13,7 @@
  * opening hours when the profile allows it, otherwise leaves a callback request and texts the owner a brief.
  * Every call ends with a `CallRecord`.
  */
+import { DateTime } from 'luxon';
 import { ulid } from 'ulid';
 import type { LoadedShop } from '../config/load.js';
 import type { Lang } from '../config/shop-schema.js';
@@ -28,7 +29,7 @@ import { extractOrderId, extractPhone } from '../nlu/slots/spoken-codes.js';
 import { type Understanding, understand } from '../nlu/understand.js';
 import type { CallRecord, EscalationReason, Outcome, TurnRecord } from '../records/call-record.js';
 import { openingStatus } from '../shop/hours.js';
-import { findOrder, hoursAnswer, orderAnswer, ordersOf, speakablePhone } from './answers.js';
+import { dayName, findOrder, hoursAnswer, orderAnswer, ordersOf, speakablePhone } from './answers.js';
 import { composeBrief } from './brief.js';
 import type { CallerChannel, CallerInput, ListenOptions } from './channel.js';
 import { keypadMenu, type MenuItem } from './keypad.js';
@@ -654,7 +655,11 @@ class Conversation {
     const parts: string[] = [];
     const zh = this.#lang === 'zh';
     if (v.name) parts.push(zh ? `姓名${v.name}` : `for ${v.name}`);
-    if (v.date) parts.push(zh ? `日期${v.date}` : `on ${v.date}`);
+    if (v.date) {
+      const today = DateTime.fromJSDate(this.#clock.now(), { zone: this.#profile.timezone });
+      const day = DateTime.fromISO(v.date, { zone: this.#profile.timezone });
+      parts.push(day.isValid ? dayName(day, today, this.#lang) : v.date);
+    }
     if (v.time) parts.push(zh ? `时间${v.time}` : `at ${v.time}`);
     if (v.party_size) parts.push(zh ? `${v.party_size}位` : `for ${v.party_size} people`);
     if (v.details) parts.push(zh ? `要求：${v.details}` : `: ${v.details}`);

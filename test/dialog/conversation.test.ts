@@ -206,6 +206,7 @@ t.test('a booking is read back and stored as a request, never promised', async (
     time: '15:00',
     details: 'a ten inch lemon cake',
   });
+  t.match(channel.transcript, /for Sara on Saturday 28 November at 15:00: a ten inch lemon cake/);
   t.match(channel.transcript, /not yet confirmed/);
   t.equal(record.outcome, 'booking');
 });
