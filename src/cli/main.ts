@@ -14,9 +14,11 @@ import { registerGpioTest } from './commands/gpio-test.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
 import { registerModem } from './commands/modem.js';
+import { registerNlu } from './commands/nlu.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulate } from './commands/simulate.js';
 import { version } from './version.js';
 
 /** Builds the program with every subcommand. */
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerCalls(program);
   registerIngest(program);
+  registerNlu(program);
+  registerSimulate(program);
   return program;
 }
 

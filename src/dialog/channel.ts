@@ -62,4 +62,9 @@ export interface CallerChannel {
   sendText(number: string, text: string): Promise<void>;
   /** Ends the call. */
   hangup(): Promise<void>;
+  /**
+   * Whether speech in a language can be recognised on this channel; absent means every language. When none of
+   * the shop's languages can be, the conversation runs the call on the keypad.
+   */
+  recognizes?(lang: Lang): boolean;
 }

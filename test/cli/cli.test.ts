@@ -48,14 +48,14 @@ t.test('print-schema prints JSON Schemas with descriptions and defaults', async 
 t.test('--help lists the subcommands, and each has its own help', async (t) => {
   const help = await runCli(['--help']);
   t.equal(help.code, 0);
-  for (const command of ['run', 'check-config', 'print-schema', 'demo'])
+  for (const command of ['run', 'check-config', 'print-schema', 'demo', 'nlu', 'simulate'])
     t.match(help.stdout, new RegExp(`\\n  ${command}\\b`));
   const sub = await runCli(['check-config', '--help']);
   t.match(sub.stdout, /--shop <file>/);
 });
 
 t.test('demo says what the line answers for the example profile', async (t) => {
-  const result = await runCli(['demo', '--at', '2026-11-23T21:30:00+08:00']);
+  const result = await runCli(['demo', '--at', '2026-11-23T21:30:00+08:00', '--no-calls']);
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /We're closed now\. We open at 07:30 tomorrow\./);
   t.match(result.stdout, /我们现在不营业，明天07:30开门。/);
