@@ -72,9 +72,16 @@ export function isLinekeeperError(e: unknown): e is LinekeeperError {
   );
 }
 
-/** The process exit code for an error that ends the program: 78 for configuration errors, else 1. */
+/** Errors only an installer can fix (a restart would repeat them): configuration and the box's key file. */
+function needsInstaller(code: ErrorCode): boolean {
+  return (
+    (code >= 100 && code < 200) || code === ErrorCode.Store_KeyMissing || code === ErrorCode.Store_KeyUnsafe
+  );
+}
+
+/** The process exit code for an error that ends the program: 78 when only an installer can fix it, else 1. */
 export function exitCodeFor(e: unknown): number {
-  return isLinekeeperError(e) && e.code >= 100 && e.code < 200 ? EXIT_CONFIG : 1;
+  return isLinekeeperError(e) && needsInstaller(e.code) ? EXIT_CONFIG : 1;
 }
 
 /** A readable one-line description of any thrown value, following `cause` chains. */

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { boxStorageYaml } from '../helpers/box-storage.js';
 import { CLI, SHARED_EXAMPLES } from '../helpers/paths.js';
 
 // `linekeeper run` opens the configured modem (here `linekeeper emulator` on a pseudo-terminal), answers a
@@ -82,7 +83,7 @@ t.test('linekeeper run answers a call from linekeeper emulator and logs each cal
       `shopProfile: ${SHARED_EXAMPLES}shop-bakery.yaml`,
       `modem: { profile: sim7600, port: ${link}, audioPort: ${link}-audio, ringsBeforeAnswer: 1 }`,
       'log: { level: info }',
-      '',
+      await boxStorageYaml(dir),
     ].join('\n'),
   );
   const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { FleetOperator } from '../../src/fleet/operator.js';
+import { boxStorageYaml } from '../helpers/box-storage.js';
 import { runCli } from '../helpers/cli.js';
 import { TestBroker } from '../helpers/mosquitto.js';
 import { CLI, SHARED_EXAMPLES } from '../helpers/paths.js';
@@ -28,7 +29,7 @@ t.test(
     const config = join(dir, 'config.yaml');
     await writeFile(
       config,
-      `version: 1\ndevice: { id: shop-0002 }\nshopProfile: shop.yaml\nstorage: { dataDir: ${dir} }\n` +
+      `version: 1\ndevice: { id: shop-0002 }\nshopProfile: shop.yaml\n${await boxStorageYaml(dir)}` +
         `mqtt: { enabled: true, url: "${broker.url}", keepaliveSeconds: 5 }\n` +
         `fleet: { publicKeyFile: ${join(dir, 'fleet-public.pem')}, group: north, installDir: ${join(dir, 'opt')} }\n`,
     );

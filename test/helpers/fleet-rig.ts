@@ -14,6 +14,7 @@ import { Updater } from '../../src/fleet/updater.js';
 import { releaseHealthCheck } from '../../src/fleet/wiring.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
+import { boxStorageYaml } from './box-storage.js';
 import { TestBroker } from './mosquitto.js';
 import { SHARED_EXAMPLES } from './paths.js';
 
@@ -70,7 +71,7 @@ export class FleetRig {
     await writeFile(
       join(dir, 'etc/config.yaml'),
       `version: 1\ndevice: { id: shop-0001 }\nshopProfile: shop.yaml\nmodem: { port: ${join(dir, 'no-modem')} }\n` +
-        `storage: { dataDir: ${dir} }\nmqtt: { enabled: true, url: "${broker.url}" }\n`,
+        `${await boxStorageYaml(dir)}mqtt: { enabled: true, url: "${broker.url}" }\n`,
     );
     await writeRelease(join(dir, 'opt/releases/1.0.0'), 'process.exit(0);\n');
     await symlink('releases/1.0.0', join(dir, 'opt/current'));

@@ -6,6 +6,7 @@ import t from 'tap';
 import { silentLogger } from '../../src/log/logger.js';
 import { createSdNotify, watchdogInterval } from '../../src/system/sd-notify.js';
 import { type Health, Supervisor } from '../../src/system/supervisor.js';
+import { boxStorageYaml } from '../helpers/box-storage.js';
 import { NotifySocket } from '../helpers/notify-socket.js';
 import { CLI, SHARED_EXAMPLES } from '../helpers/paths.js';
 
@@ -21,7 +22,7 @@ t.test(
     const config = join(dir, 'config.yaml');
     await writeFile(
       config,
-      `version: 1\ndevice: { id: shop-0001 }\nshopProfile: ${SHARED_EXAMPLES}shop-bakery.yaml\n`,
+      `version: 1\ndevice: { id: shop-0001 }\nshopProfile: ${SHARED_EXAMPLES}shop-bakery.yaml\nmodem: { port: ${join(dir, 'no-modem')} }\n${await boxStorageYaml(dir)}`,
     );
     const child = spawn(process.execPath, [CLI, 'run', '--config', config], {
       env: { ...process.env, NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '300000' },
