@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor } from '../errors.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerModels } from './commands/models.js';
 import { registerPrintSchema } from './commands/print-schema.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerPrintSchema(program);
   registerDemo(program);
+  registerModels(program);
   return program;
 }
 
