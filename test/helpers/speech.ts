@@ -6,11 +6,10 @@ import { loadShopProfile } from '../../src/config/load.js';
 import type { ShopProfile } from '../../src/config/shop-schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { fetchModel } from '../../src/speech/models/install.js';
-import { findModel, loadManifest } from '../../src/speech/models/manifest.js';
+import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
 import { grammarsFor, readDictionaryWords, shopPhrases } from '../../src/speech/recognize/grammar.js';
 import { type FliteVoice, fliteSynthesize } from '../../src/speech/synth/flite.js';
 import type { WorkerConfig } from '../../src/speech/worker/protocol.js';
-import { SHARED_EXAMPLES } from './paths.js';
 
 /** Caller speech as the line carries it: flite at 16 kHz, low-passed and resampled to 8 kHz. */
 export async function lineSpeech(text: string, voice: FliteVoice = 'rms'): Promise<Int16Array> {
@@ -40,9 +39,9 @@ export async function installVad(modelsDir: string): Promise<string> {
   return join(dir, 'silero_vad_v5.onnx');
 }
 
-/** The bakery profile of shared/examples. */
+/** The bakery profile shipped in examples/ (a copy of shared/examples; also found when run from dist/). */
 export async function bakery(): Promise<ShopProfile> {
-  return (await loadShopProfile(join(SHARED_EXAMPLES, 'shop-bakery.yaml'))).profile;
+  return (await loadShopProfile(join(projectRoot(), 'examples', 'shop-bakery.yaml'))).profile;
 }
 
 /** A worker config with the verified VAD and pocketsphinx grammars of the bakery (plus extra phrases). */

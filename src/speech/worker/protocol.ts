@@ -32,7 +32,8 @@ export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
   /** One frame of caller audio at 8 kHz. */
   | { type: 'audio'; samples: Int16Array }
-  | { type: 'listen'; id: number; expect: Expectation }
+  /** `bargeIn`: the caller just talked over the line; the turn starts at that moment, not at the echo. */
+  | { type: 'listen'; id: number; expect: Expectation; bargeIn?: boolean }
   | { type: 'cancel-listen'; id: number }
   | { type: 'synthesize'; id: number; text: string; lang: Lang }
   /** A new call: forget VAD state. */

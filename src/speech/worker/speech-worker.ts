@@ -105,9 +105,13 @@ export class SpeechWorker {
     });
     this.#child = child;
     child.stderr?.setEncoding('utf8');
+    let partial = '';
     child.stderr?.on('data', (chunk: string) => {
-      const lines = chunk.split('\n').filter((l) => l.trim() !== '');
-      this.#stderrTail.push(...lines.map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l)));
+      // Chunks split lines anywhere: keep the unfinished last line for the next chunk.
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      const full = lines.filter((l) => l.trim() !== '');
+      this.#stderrTail.push(...full.map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l)));
       this.#stderrTail = this.#stderrTail.slice(-5);
     });
     child.on('message', (message) => this.#onMessage(message as FromWorker));
@@ -217,9 +221,9 @@ export class SpeechWorker {
   }
 
   /** Waits for the caller's next utterance; `cancel()` gives up (timeout, DTMF, hang-up). */
-  listen(expect: Expectation): { heard: Promise<Heard>; cancel: () => void } {
+  listen(expect: Expectation, bargeIn = false): { heard: Promise<Heard>; cancel: () => void } {
     const id = this.#nextId;
-    const heard = this.#request<Heard>((i) => ({ type: 'listen', id: i, expect }));
+    const heard = this.#request<Heard>((i) => ({ type: 'listen', id: i, expect, bargeIn }));
     return {
       heard,
       cancel: () => {

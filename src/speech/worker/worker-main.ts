@@ -23,6 +23,8 @@ const RATE = 16000;
 const HISTORY_MS = 2000;
 /** Audio before the VAD's speech start fed to the recognizer (the VAD decides a little late). */
 const PRE_ROLL_MS = 250;
+/** How far before a barge-in the caller's words began (detection takes a few frames plus the VAD's lag). */
+const BARGE_IN_LOOKBACK_MS = 400;
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -77,7 +79,7 @@ class Worker {
       send({ type: 'vad', event });
       if (event.type === 'speech-start') {
         this.#inSpeech = event.atMs;
-        this.#startFeeding(Math.min(startOfChunk, event.atMs - 250));
+        this.#startFeeding(Math.min(startOfChunk, event.atMs - PRE_ROLL_MS));
       } else {
         this.#inSpeech = undefined;
         this.#endTurn(event.startMs, event.atMs);
@@ -104,15 +106,18 @@ class Worker {
   #startFeeding(fromMs: number): void {
     const turn = this.#listening;
     if (turn === undefined || turn.speechStartMs !== undefined || this.#recognizer === null) return;
-    turn.speechStartMs = this.#inSpeech ?? fromMs;
+    turn.speechStartMs = fromMs;
     this.#recognizer.begin(turn.expect);
-    this.#recognizer.accept(this.#historySince(Math.min(fromMs, turn.speechStartMs - PRE_ROLL_MS)).slice());
+    this.#recognizer.accept(this.#historySince(fromMs).slice());
   }
 
-  listen(id: number, expect: Expectation): void {
+  listen(id: number, expect: Expectation, bargeIn: boolean): void {
     this.#listening = { id, expect, speechStartMs: undefined };
-    // The caller may already be talking (barge-in over a prompt): start from their speech start.
-    if (this.#inSpeech !== undefined) this.#startFeeding(this.#inSpeech - PRE_ROLL_MS);
+    // The caller may already be talking. After a barge-in the VAD segment began with the line's echo, so the
+    // turn starts just before the barge-in was detected; otherwise at the segment's start.
+    if (this.#inSpeech !== undefined) {
+      this.#startFeeding(bargeIn ? this.#nowMs - BARGE_IN_LOOKBACK_MS : this.#inSpeech - PRE_ROLL_MS);
+    }
   }
 
   cancel(id: number): void {
@@ -242,7 +247,7 @@ process.on('message', (raw) => {
       worker?.audio(message.samples);
       break;
     case 'listen':
-      worker?.listen(message.id, message.expect);
+      worker?.listen(message.id, message.expect, message.bargeIn === true);
       break;
     case 'cancel-listen':
       worker?.cancel(message.id);
