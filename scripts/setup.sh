@@ -17,6 +17,7 @@ DEV_PACKAGES=(
   postgresql                                    # cloud ingest store
   pocketsphinx pocketsphinx-en-us               # English speech recognition
   espeak-ng sox                                 # Mandarin synthesis; audio conversion in tests
+  python3-onnx                                  # tests generate a tiny ONNX model for the real sherpa-onnx path
   socat                                         # pseudo-terminal pairs for the virtual modem by hand
   chromium                                      # headless browser for report tests
   fonts-noto-cjk                                # Chinese glyphs in report screenshots

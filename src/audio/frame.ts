@@ -8,3 +8,8 @@ export const FRAME_MS = 20;
 export const FRAME_SAMPLES = (LINE_SAMPLE_RATE * FRAME_MS) / 1000;
 /** One frame of line audio: FRAME_SAMPLES signed 16-bit samples. */
 export type PcmFrame = Int16Array;
+
+/** Saturates a sample value to the signed 16-bit range (overflow must clip, never wrap around). */
+export function clampInt16(value: number): number {
+  return Math.min(32767, Math.max(-32768, value));
+}

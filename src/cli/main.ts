@@ -13,6 +13,7 @@ import { registerFleet } from './commands/fleet.js';
 import { registerGpioTest } from './commands/gpio-test.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
+import { registerModels } from './commands/models.js';
 import { registerModem } from './commands/modem.js';
 import { registerNlu } from './commands/nlu.js';
 import { registerPrintSchema } from './commands/print-schema.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerNlu(program);
   registerSimulate(program);
+  registerModels(program);
   return program;
 }
 

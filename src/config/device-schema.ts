@@ -224,7 +224,43 @@ const Speech = Type.Object(
       default: '/var/lib/linekeeper/models',
       description: 'Where verified speech models are installed.',
     }),
+    modelsBaseUrl: Type.String({
+      default: 'https://github.com/k2-fsa/sherpa-onnx/releases/download',
+      description:
+        'Base URL for the relative archive URLs of models/manifest.json (point it at a local mirror if needed).',
+    }),
     bargeIn: Type.Boolean({ default: true, description: 'Caller speech stops the line talking.' }),
+    englishVoice: Type.Union(
+      [
+        Type.Literal('slt'),
+        Type.Literal('rms'),
+        Type.Literal('awb'),
+        Type.Literal('kal16'),
+        Type.Literal('kal'),
+      ],
+      {
+        default: 'slt',
+        description:
+          'flite voice for English when no sherpa voice is installed (kal is native 8 kHz, lower quality).',
+      },
+    ),
+    promptCacheDir: Type.String({
+      default: '/var/lib/linekeeper/prompt-cache',
+      description:
+        'Rendered fixed prompts (greeting, FAQ answers, …) keyed by text + voice; empty keeps them in memory only.',
+    }),
+    workerRestartMaxMs: Type.Integer({
+      minimum: 100,
+      maximum: 600000,
+      default: 30000,
+      description: 'Longest wait between restarts of a crashed speech worker (the wait doubles from 250 ms).',
+    }),
+    endpointSilenceMs: Type.Integer({
+      minimum: 100,
+      maximum: 3000,
+      default: 300,
+      description: 'Silence after caller speech that ends a turn.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Speech engines.' },
 );

@@ -1,0 +1,330 @@
+/**
+ * The conversation's CallerChannel in audio mode, on an ActiveCall and the speech worker.
+ *
+ *   ActiveCall.onAudio ──> worker (VAD, recognizer)     ──heard──> listen() → CallerInput
+ *                     └──> echo gate + VAD state ──barge-in──> ActiveCall.stopPlayback()
+ *   say(text) ──cache hit──────────────────────────────> ActiveCall.play
+ *             └─sentences ──> worker synthesis ──(first sentence plays while the next renders)──┘
+ *
+ * Without the worker (it crashed, or speech input is off) the call goes on in keypad mode: listen() returns
+ * keypad digits, silence or `unrecognized: speech-unavailable`, and say() plays what is cached.
+ */
+import type { ActiveCall } from '../calls/active-call.js';
+import type { Lang } from '../config/shop-schema.js';
+import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { EchoGate } from './echo-gate.js';
+import { detectLanguage } from './lang-id.js';
+import { type PromptCache, splitSentences } from './prompt-cache.js';
+import type { SpeechWorker } from './worker/speech-worker.js';
+
+/** What the channel needs besides the call. */
+export interface SpeechChannelOptions {
+  call: ActiveCall;
+  worker: SpeechWorker;
+  cache: PromptCache;
+  log: Logger;
+  /** Calls the owner and connects (the modem/calls layer). */
+  handoff: (number: string, brief: string) => Promise<HandoffResult>;
+  /** Sends a text message (the modem layer). */
+  sendText: (number: string, text: string) => Promise<void>;
+  /** Caller speech stops the line talking (config speech.bargeIn). */
+  bargeIn?: boolean;
+  /** Speech input is off for the whole box (no VAD/recognizer); keypad only. */
+  speechInputOff?: boolean;
+  /** After playback ends, how long the line's echo may still arrive, ms. Default 400. */
+  echoTailMs?: number;
+  /** Gap that ends a keypad number, ms. Default 2500. */
+  interDigitMs?: number;
+}
+
+/** Timings of the last say(), for benchmarks and the call record. */
+export interface SayTiming {
+  /** say() called → first samples handed to the line, ms. */
+  firstAudioMs: number;
+  /** Rendering time of the first sentence (0 when cached). */
+  synthesisMs: number;
+  cached: boolean;
+}
+
+/** CallerChannel over speech. */
+export class SpeechChannel implements CallerChannel {
+  readonly #o: SpeechChannelOptions;
+  readonly #gate = new EchoGate();
+  readonly #unsubscribe: (() => void)[] = [];
+  #speechLost = false;
+  #vadInSpeech = false;
+  #playing = false;
+  #lastPlayEnd = 0;
+  #bargedIn = false;
+  /** The turn started at a barge-in, handed to the next listen(). */
+  #bargeTurn: ReturnType<SpeechWorker['listen']> | undefined;
+  #onBargeIn: (() => void) | undefined;
+  #digits: string[] = [];
+  #onDigit: (() => void) | undefined;
+  #onInputEnd: (() => void) | undefined;
+  #ended = false;
+  /** Timing of the last say(). */
+  lastSay: SayTiming | undefined;
+
+  constructor(options: SpeechChannelOptions) {
+    this.#o = options;
+    const { call, worker } = options;
+    worker.reset();
+    this.#unsubscribe.push(
+      call.onAudio((frame) => this.#onAudio(frame)),
+      call.onDtmf((digit) => {
+        this.#digits.push(digit);
+        this.#onDigit?.();
+      }),
+      call.onEnded(() => {
+        this.#ended = true;
+        this.#onInputEnd?.();
+        this.close();
+      }),
+      worker.onVad((event) => {
+        this.#vadInSpeech = event.type === 'speech-start';
+        if (event.type === 'speech-start') this.#checkBargeIn();
+        else for (const waiter of this.#vadEndWaiters.splice(0)) waiter();
+      }),
+      worker.onLost((reason) => {
+        if (this.#speechLost) return;
+        this.#speechLost = true;
+        options.log.error(
+          `call ${call.id}: speech lost (${reason}); the rest of this call uses keypad menus`,
+        );
+        this.#onInputEnd?.();
+      }),
+    );
+    if (!worker.available || options.speechInputOff === true) {
+      this.#speechLost = true;
+      options.log.warn(`call ${call.id}: speech is not available; this call uses keypad menus`);
+    }
+  }
+
+  /** True while caller speech can be recognised on this call (false = keypad menus for the rest of the call). */
+  get speechAvailable(): boolean {
+    return !this.#speechLost;
+  }
+
+  #recentNearEnd = false;
+
+  #onAudio(frame: Int16Array): void {
+    if (!this.#speechLost) this.#o.worker.sendAudio(frame);
+    this.#recentNearEnd = this.#gate.caller(frame, performance.now());
+    this.#checkBargeIn();
+  }
+
+  #checkBargeIn(): void {
+    if (!this.#playing || this.#o.bargeIn === false || this.#speechLost) return;
+    if (this.#vadInSpeech && this.#recentNearEnd) {
+      this.#bargedIn = true;
+      // Start the caller's turn now, from just before this moment (the echo before it is not their words).
+      this.#bargeTurn ??= this.#o.worker.listen('open', true);
+      this.#o.call.stopPlayback();
+      this.#gate.stopped(performance.now());
+      this.#onBargeIn?.();
+    }
+  }
+
+  async #play(samples: Int16Array): Promise<'played' | 'stopped'> {
+    this.#gate.played(samples, performance.now());
+    const result = await this.#o.call.play(samples);
+    this.#lastPlayEnd = performance.now();
+    return result;
+  }
+
+  async say(text: string, lang: Lang): Promise<{ interrupted: boolean }> {
+    const began = performance.now();
+    this.#bargedIn = false;
+    this.#playing = true;
+    const interrupted = new Promise<void>((resolve) => {
+      this.#onBargeIn = resolve;
+    });
+    try {
+      const whole = this.#o.cache.get(text, lang);
+      if (whole !== undefined) {
+        this.lastSay = { firstAudioMs: performance.now() - began, synthesisMs: 0, cached: true };
+        return { interrupted: (await this.#play(whole)) === 'stopped' || this.#bargedIn };
+      }
+      // Render sentence by sentence; sentence n+1 renders while sentence n plays.
+      const sentences = splitSentences(text);
+      const render = (sentence: string) => {
+        const cached = this.#o.cache.get(sentence, lang);
+        if (cached !== undefined) return Promise.resolve({ samples: cached, renderMs: 0 });
+        if (!this.#o.worker.available) return Promise.resolve(undefined);
+        return this.#o.worker.synthesize(sentence, lang).catch((e: unknown) => {
+          this.#o.log.warn(`could not synthesise a reply sentence: ${describeError(e)}`);
+          return undefined;
+        });
+      };
+      let next = render(sentences[0] ?? text);
+      for (let i = 0; i < sentences.length; i++) {
+        const rendered = await Promise.race([next, interrupted.then(() => 'stopped' as const)]);
+        if (rendered === 'stopped' || this.#bargedIn) return { interrupted: true };
+        if (i + 1 < sentences.length) next = render(sentences[i + 1] as string);
+        if (rendered === undefined) {
+          this.#o.log.warn(
+            `call ${this.#o.call.id}: a reply sentence has no audio (speech unavailable); skipped`,
+          );
+          continue;
+        }
+        if (this.lastSay === undefined || i === 0) {
+          this.lastSay = {
+            firstAudioMs: performance.now() - began,
+            synthesisMs: rendered.renderMs,
+            cached: false,
+          };
+        }
+        if ((await this.#play(rendered.samples)) === 'stopped' || this.#bargedIn)
+          return { interrupted: true };
+      }
+      return { interrupted: false };
+    } finally {
+      this.#playing = false;
+      this.#onBargeIn = undefined;
+    }
+  }
+
+  async listen(options: ListenOptions): Promise<CallerInput> {
+    if (this.#ended) return { kind: 'hangup' };
+    const bargedIn = this.#bargedIn;
+    this.#bargedIn = false;
+    const deadline = performance.now() + options.timeoutMs;
+    // Let the line's echo of our last words die away, unless the caller is already talking over them.
+    const tail = this.#lastPlayEnd + (this.#o.echoTailMs ?? 400) - performance.now();
+    if (!bargedIn && tail > 0) await new Promise((r) => setTimeout(r, tail));
+    // The VAD may still be inside the echo's segment: start the turn after it, or its tail becomes the turn.
+    if (!bargedIn && this.#vadInSpeech && !this.#speechLost) await this.#vadSpeechEnd(1500);
+    const pending = this.#bargeTurn;
+    this.#bargeTurn = undefined;
+    const turn = this.#speechLost ? undefined : (pending ?? this.#o.worker.listen(options.expect ?? 'open'));
+    const heard = turn?.heard.then(
+      (h) => ({ heard: h }),
+      (e: unknown) => ({ error: e }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      for (;;) {
+        if (this.#ended) return { kind: 'hangup' };
+        if (this.#digits.length > 0) return await this.#collectDigits(options);
+        if (turn === undefined && this.#lostReported()) {
+          return { kind: 'unrecognized', reason: 'speech-unavailable' };
+        }
+        const wait = new Promise<'tick'>((resolve) => {
+          this.#onDigit = () => resolve('tick');
+          this.#onInputEnd = () => resolve('tick');
+          // Silence only while the caller is not mid-utterance; a started utterance gets its result.
+          const left = deadline - performance.now();
+          timer = setTimeout(() => resolve('tick'), Math.max(0, left));
+        });
+        const got = await Promise.race([wait, heard ?? new Promise<never>(() => {})]);
+        clearTimeout(timer);
+        if (got !== 'tick') {
+          if ('error' in got) {
+            if (this.#speechLost) return { kind: 'unrecognized', reason: 'speech-unavailable' };
+            return { kind: 'unrecognized', reason: describeError(got.error) };
+          }
+          const h = got.heard;
+          const text = h.recognition.text;
+          if (text === '') return { kind: 'unrecognized', reason: 'no-match' };
+          const lang =
+            h.recognition.lang === 'zh' || h.recognition.lang === 'en'
+              ? h.recognition.lang
+              : await detectLanguage(text);
+          return {
+            kind: 'speech',
+            text,
+            lang,
+            ...(h.recognition.confidence === undefined ? {} : { confidence: h.recognition.confidence }),
+            ...(h.recognition.emotion === undefined ? {} : { emotion: h.recognition.emotion }),
+            voice: h.voice,
+            timing: {
+              endpointingMs: Math.round(h.endpointingMs),
+              recognitionMs: Math.round(h.recognitionMs),
+            },
+            ...(bargedIn ? { bargedIn: true } : {}),
+          };
+        }
+        if (this.#speechLost && turn !== undefined)
+          return { kind: 'unrecognized', reason: 'speech-unavailable' };
+        if (
+          performance.now() >= deadline &&
+          !this.#vadInSpeech &&
+          this.#digits.length === 0 &&
+          !this.#ended
+        ) {
+          return { kind: 'silence' };
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#onDigit = undefined;
+      this.#onInputEnd = undefined;
+      turn?.cancel();
+    }
+  }
+
+  #vadEndWaiters: (() => void)[] = [];
+
+  #vadSpeechEnd(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.#vadEndWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Only the first listen after losing speech reports it; later ones simply wait for keys. */
+  #lostNoticed = false;
+  #lostReported(): boolean {
+    if (this.#lostNoticed) return false;
+    this.#lostNoticed = true;
+    return true;
+  }
+
+  /** Keypad input: one key, or for `digits` a number ended by # or a pause. */
+  async #collectDigits(options: ListenOptions): Promise<CallerInput> {
+    if (options.expect === 'digits') {
+      for (;;) {
+        if (this.#digits.at(-1) === '#') break;
+        const before = this.#digits.length;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#o.interDigitMs ?? 2500);
+          this.#onDigit = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (this.#digits.length === before) break;
+      }
+      const digits = this.#digits.join('').replace(/#$/, '');
+      this.#digits = [];
+      return { kind: 'dtmf', digits };
+    }
+    return { kind: 'dtmf', digits: this.#digits.shift() as string };
+  }
+
+  handoff(number: string, brief: string): Promise<HandoffResult> {
+    return this.#o.handoff(number, brief);
+  }
+
+  sendText(number: string, text: string): Promise<void> {
+    return this.#o.sendText(number, text);
+  }
+
+  async hangup(): Promise<void> {
+    this.close();
+    await this.#o.call.hangup();
+  }
+
+  /** Detaches from the call and the worker. */
+  close(): void {
+    this.#bargeTurn?.cancel();
+    this.#bargeTurn = undefined;
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+}

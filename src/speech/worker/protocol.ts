@@ -1,0 +1,65 @@
+/**
+ * Messages between the daemon and the speech worker over the fork IPC channel with `serialization: 'advanced'`,
+ * so audio travels as binary Int16Array (structured clone), not JSON.
+ */
+import type { Lang } from '../../config/shop-schema.js';
+import type { VoiceFeatures } from '../../dialog/channel.js';
+import type { Expectation, Recognition, VadEvent } from '../engines.js';
+import type { SherpaOfflineModel } from '../recognize/sherpa-offline.js';
+import type { FliteVoice } from '../synth/flite.js';
+
+/** Which recognizer the worker runs, with everything it needs (model paths already verified by the daemon). */
+export type RecognizerPlan =
+  | { type: 'pocketsphinx'; grammars: Record<Expectation, string> }
+  | { type: 'sherpa-offline'; model: SherpaOfflineModel }
+  | { type: 'none' };
+
+/** Everything the worker needs to start its engines. */
+export interface WorkerConfig {
+  /** Verified Silero VAD file; null = no VAD (then no speech input, keypad only). */
+  vadModel: string | null;
+  /** Silence that ends a caller turn, ms. */
+  endpointSilenceMs: number;
+  recognizer: RecognizerPlan;
+  englishVoice: FliteVoice;
+  /** Test-only: load this unverified .onnx at start to exercise the native-crash path; honoured only when the
+   *  worker's environment has LINEKEEPER_SPEECH_WORKER_TEST=1. */
+  testLoadUnverifiedOnnx?: { model: string; tokens: string };
+}
+
+/** Daemon → worker. */
+export type ToWorker =
+  | { type: 'init'; config: WorkerConfig }
+  /** One frame of caller audio at 8 kHz. */
+  | { type: 'audio'; samples: Int16Array }
+  /** `bargeIn`: the caller just talked over the line; the turn starts at that moment, not at the echo. */
+  | { type: 'listen'; id: number; expect: Expectation; bargeIn?: boolean }
+  | { type: 'cancel-listen'; id: number }
+  | { type: 'synthesize'; id: number; text: string; lang: Lang }
+  /** A new call: forget VAD state. */
+  | { type: 'reset' }
+  | { type: 'usage'; id: number };
+
+/** What the worker heard in one turn. */
+export interface Heard {
+  recognition: Recognition;
+  recognizer: string;
+  voice: VoiceFeatures;
+  /** Caller-stream times (ms since worker start) of the utterance. */
+  speechStartMs: number;
+  speechEndMs: number;
+  /** From the end of speech to the VAD deciding the turn is over (caller-stream time). */
+  endpointingMs: number;
+  /** Wall time the recognizer took after the endpoint. */
+  recognitionMs: number;
+}
+
+/** Worker → daemon. */
+export type FromWorker =
+  | { type: 'ready'; engines: { vad: boolean; recognizer: string; synthesizers: string[] } }
+  | { type: 'vad'; event: VadEvent }
+  | { type: 'heard'; id: number; heard: Heard }
+  | { type: 'synthesized'; id: number; samples: Int16Array; renderMs: number }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'usage'; id: number; rssMb: number; cpuUserMs: number; cpuSystemMs: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

@@ -1,0 +1,274 @@
+/**
+ * The speech worker process (forked by SpeechWorker): VAD, recognition and synthesis away from the daemon, so
+ * a native abort in sherpa-onnx ends only this process and the serial timing of the daemon stays free of model
+ * work.
+ *
+ *   caller 8 kHz ──audio──> upsample 16 kHz ──> Silero VAD ──vad events──> daemon
+ *                                        └──(while listening)──> recognizer ──heard──> daemon
+ *   daemon ──synthesize──> flite / espeak-ng ──> low-pass + resample 8 kHz ──synthesized──> daemon
+ */
+import { floatToInt16, int16ToFloat, Resampler, resampleClip } from '../../audio/resample.js';
+import { describeError } from '../../errors.js';
+import type { Expectation, Recognizer, Synthesizer, VoiceActivityDetector } from '../engines.js';
+import { createPocketsphinx } from '../recognize/pocketsphinx.js';
+import { createSherpaOffline } from '../recognize/sherpa-offline.js';
+import { createEspeakMandarin } from '../synth/espeak.js';
+import { createFlite } from '../synth/flite.js';
+import { createSileroVad } from '../vad/silero-vad.js';
+import { voiceFeatures } from '../voice-features.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+
+const RATE = 16000;
+/** Audio kept before the current moment, so a turn that starts mid-speech (barge-in) keeps its beginning. */
+const HISTORY_MS = 2000;
+/** Audio before the VAD's speech start fed to the recognizer (the VAD decides a little late). */
+const PRE_ROLL_MS = 250;
+/** How far before a barge-in the caller's words began (detection takes a few frames plus the VAD's lag). */
+const BARGE_IN_LOOKBACK_MS = 400;
+
+function send(message: FromWorker): void {
+  process.send?.(message);
+}
+
+interface Listening {
+  id: number;
+  expect: Expectation;
+  /** Caller-stream time the turn's speech started, once the VAD saw it. */
+  speechStartMs: number | undefined;
+}
+
+class Worker {
+  readonly #vad: VoiceActivityDetector | null;
+  readonly #recognizer: Recognizer | null;
+  readonly #synthesizers: Synthesizer[];
+  readonly #upsampler = new Resampler(8000, RATE);
+  /** Recent 16 kHz caller audio and the stream time of its first sample. */
+  #history = new Int16Array(0);
+  #historyStartMs = 0;
+  #nowMs = 0;
+  #inSpeech: number | undefined;
+  #listening: Listening | undefined;
+  /** Turn recognitions run one at a time; audio keeps flowing meanwhile. */
+  #finishing: Promise<void> = Promise.resolve();
+
+  constructor(config: WorkerConfig, vad: VoiceActivityDetector | null, recognizer: Recognizer | null) {
+    this.#vad = vad;
+    this.#recognizer = recognizer;
+    this.#synthesizers = [createFlite(config.englishVoice), createEspeakMandarin()];
+  }
+
+  get engines() {
+    return {
+      vad: this.#vad !== null,
+      recognizer: this.#recognizer?.name ?? 'none',
+      synthesizers: this.#synthesizers.map((s) => s.voiceId(s.languages[0] ?? 'en')),
+    };
+  }
+
+  audio(samples8k: Int16Array): void {
+    const up = floatToInt16(this.#upsampler.process(int16ToFloat(samples8k)));
+    this.#appendHistory(up);
+    const startOfChunk = this.#nowMs;
+    this.#nowMs += (up.length * 1000) / RATE;
+    if (this.#listening?.speechStartMs !== undefined && this.#recognizer !== null) {
+      this.#recognizer.accept(up);
+    }
+    for (const event of this.#vad?.accept(int16ToFloat(up)) ?? []) {
+      send({ type: 'vad', event });
+      if (event.type === 'speech-start') {
+        this.#inSpeech = event.atMs;
+        this.#startFeeding(Math.min(startOfChunk, event.atMs - PRE_ROLL_MS));
+      } else {
+        this.#inSpeech = undefined;
+        this.#endTurn(event.startMs, event.atMs);
+      }
+    }
+  }
+
+  #appendHistory(up: Int16Array): void {
+    const keep = (RATE * HISTORY_MS) / 1000;
+    const joined = new Int16Array(Math.min(keep, this.#history.length + up.length));
+    const fromOld = joined.length - up.length;
+    if (fromOld > 0) joined.set(this.#history.subarray(this.#history.length - fromOld));
+    joined.set(up.subarray(Math.max(0, up.length - joined.length)), Math.max(0, fromOld));
+    this.#historyStartMs += ((this.#history.length + up.length - joined.length) * 1000) / RATE;
+    this.#history = joined;
+  }
+
+  #historySince(ms: number): Int16Array {
+    const index = Math.max(0, Math.round(((ms - this.#historyStartMs) * RATE) / 1000));
+    return this.#history.subarray(index);
+  }
+
+  /** Speech started while listening: feed the recognizer from a little before the VAD's start. */
+  #startFeeding(fromMs: number): void {
+    const turn = this.#listening;
+    if (turn === undefined || turn.speechStartMs !== undefined || this.#recognizer === null) return;
+    turn.speechStartMs = fromMs;
+    this.#recognizer.begin(turn.expect);
+    this.#recognizer.accept(this.#historySince(fromMs).slice());
+  }
+
+  listen(id: number, expect: Expectation, bargeIn: boolean): void {
+    this.#listening = { id, expect, speechStartMs: undefined };
+    // The caller may already be talking. After a barge-in the VAD segment began with the line's echo, so the
+    // turn starts just before the barge-in was detected; otherwise at the segment's start.
+    if (this.#inSpeech !== undefined) {
+      this.#startFeeding(bargeIn ? this.#nowMs - BARGE_IN_LOOKBACK_MS : this.#inSpeech - PRE_ROLL_MS);
+    }
+  }
+
+  cancel(id: number): void {
+    if (this.#listening?.id !== id) return;
+    const started = this.#listening.speechStartMs !== undefined;
+    this.#listening = undefined;
+    if (started && this.#recognizer !== null) {
+      const recognizer = this.#recognizer;
+      this.#finishing = this.#finishing.then(() => recognizer.finish().then(() => undefined));
+    }
+  }
+
+  #endTurn(startMs: number, endMs: number): void {
+    const turn = this.#listening;
+    if (turn === undefined || turn.speechStartMs === undefined || this.#recognizer === null) return;
+    this.#listening = undefined;
+    const endpointingMs = this.#nowMs - endMs;
+    const utterance = this.#historySince(startMs).slice(0, Math.round(((endMs - startMs) * RATE) / 1000));
+    const recognizer = this.#recognizer;
+    this.#finishing = this.#finishing.then(async () => {
+      const began = performance.now();
+      try {
+        const recognition = await recognizer.finish();
+        send({
+          type: 'heard',
+          id: turn.id,
+          heard: {
+            recognition,
+            recognizer: recognizer.name,
+            voice: voiceFeatures(utterance, RATE),
+            speechStartMs: startMs,
+            speechEndMs: endMs,
+            endpointingMs,
+            recognitionMs: performance.now() - began,
+          },
+        });
+      } catch (e) {
+        send({ type: 'failed', id: turn.id, message: `recognition failed: ${describeError(e)}` });
+      }
+    });
+  }
+
+  async synthesize(id: number, text: string, lang: 'en' | 'zh'): Promise<void> {
+    const began = performance.now();
+    try {
+      const synthesizer = this.#synthesizers.find((s) => s.languages.includes(lang));
+      if (synthesizer === undefined) throw new Error(`no synthesizer speaks ${lang}`);
+      const pcm = await synthesizer.synthesize(text, lang);
+      const samples = resampleClip(pcm.samples, pcm.sampleRate, 8000);
+      send({ type: 'synthesized', id, samples, renderMs: performance.now() - began });
+    } catch (e) {
+      send({ type: 'failed', id, message: `synthesis failed: ${describeError(e)}` });
+    }
+  }
+
+  /** Renders one word with each synthesizer (compiles WASM, loads voices). */
+  async warmUp(): Promise<void> {
+    for (const synthesizer of this.#synthesizers)
+      await synthesizer.synthesize('ok', synthesizer.languages[0] ?? 'en');
+  }
+
+  reset(): void {
+    this.#vad?.reset();
+    this.#inSpeech = undefined;
+    this.#listening = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.#recognizer?.close();
+  }
+}
+
+async function start(config: WorkerConfig): Promise<Worker> {
+  if (config.testLoadUnverifiedOnnx !== undefined && process.env.LINEKEEPER_SPEECH_WORKER_TEST === '1') {
+    // Deliberately the unsafe thing the daemon never does: hand an unchecked file to onnxruntime.
+    await createSherpaOffline({
+      type: 'tdnn',
+      ...config.testLoadUnverifiedOnnx,
+      featureDim: 23,
+      sampleRate: 8000,
+    });
+  }
+  const vad =
+    config.vadModel === null
+      ? null
+      : await createSileroVad({ model: config.vadModel, minSilenceMs: config.endpointSilenceMs });
+  const plan = config.recognizer;
+  const recognizer =
+    plan.type === 'pocketsphinx'
+      ? await createPocketsphinx(plan.grammars, {
+          onCrash: (why) => {
+            // A dead decoder cannot be trusted for the rest of the process: let the daemon restart us.
+            send({ type: 'log', level: 'error', message: why });
+            process.exit(70);
+          },
+        })
+      : plan.type === 'sherpa-offline'
+        ? await createSherpaOffline(plan.model)
+        : null;
+  const worker = new Worker(config, vad, recognizer);
+  // Compile flite and run it once now, so the first reply of the first call does not pay for it.
+  await worker.warmUp();
+  return worker;
+}
+
+let worker: Worker | undefined;
+process.on('message', (raw) => {
+  const message = raw as ToWorker;
+  switch (message.type) {
+    case 'init':
+      start(message.config).then(
+        (w) => {
+          worker = w;
+          send({ type: 'ready', engines: w.engines });
+        },
+        (e: unknown) => {
+          send({
+            type: 'log',
+            level: 'error',
+            message: `speech engines failed to start: ${describeError(e)}`,
+          });
+          process.exit(71);
+        },
+      );
+      break;
+    case 'audio':
+      worker?.audio(message.samples);
+      break;
+    case 'listen':
+      worker?.listen(message.id, message.expect, message.bargeIn === true);
+      break;
+    case 'cancel-listen':
+      worker?.cancel(message.id);
+      break;
+    case 'synthesize':
+      void worker?.synthesize(message.id, message.text, message.lang);
+      break;
+    case 'reset':
+      worker?.reset();
+      break;
+    case 'usage': {
+      const cpu = process.cpuUsage();
+      send({
+        type: 'usage',
+        id: message.id,
+        rssMb: process.memoryUsage.rss() / 1048576,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+      });
+      break;
+    }
+  }
+});
+process.on('disconnect', () => {
+  void (worker?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+});

@@ -1,0 +1,62 @@
+/** Speech test helpers: caller speech rendered by flite and passed through 8 kHz line audio, a verified VAD. */
+import { join } from 'node:path';
+import { FRAME_SAMPLES } from '../../src/audio/frame.js';
+import { resampleClip } from '../../src/audio/resample.js';
+import { loadShopProfile } from '../../src/config/load.js';
+import type { ShopProfile } from '../../src/config/shop-schema.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { fetchModel } from '../../src/speech/models/install.js';
+import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
+import { grammarsFor, readDictionaryWords, shopPhrases } from '../../src/speech/recognize/grammar.js';
+import { type FliteVoice, fliteSynthesize } from '../../src/speech/synth/flite.js';
+import type { WorkerConfig } from '../../src/speech/worker/protocol.js';
+
+/** Caller speech as the line carries it: flite at 16 kHz, low-passed and resampled to 8 kHz. */
+export async function lineSpeech(text: string, voice: FliteVoice = 'rms'): Promise<Int16Array> {
+  const pcm = await fliteSynthesize(text, voice);
+  return resampleClip(pcm.samples, pcm.sampleRate, 8000);
+}
+
+/** Splits 8 kHz audio into 20 ms frames (the last one padded with silence). */
+export function frames(samples: Int16Array): Int16Array[] {
+  const out: Int16Array[] = [];
+  for (let i = 0; i < samples.length; i += FRAME_SAMPLES) {
+    const frame = new Int16Array(FRAME_SAMPLES);
+    frame.set(samples.subarray(i, i + FRAME_SAMPLES));
+    out.push(frame);
+  }
+  return out;
+}
+
+/** Installs the npm Silero VAD into `modelsDir` the way `linekeeper models fetch silero-vad` does. */
+export async function installVad(modelsDir: string): Promise<string> {
+  const manifest = await loadManifest();
+  const dir = await fetchModel(findModel(manifest, 'silero-vad'), {
+    modelsDir,
+    baseUrl: manifest.baseUrl,
+    log: silentLogger,
+  });
+  return join(dir, 'silero_vad_v5.onnx');
+}
+
+/** The bakery profile shipped in examples/ (a copy of shared/examples; also found when run from dist/). */
+export async function bakery(): Promise<ShopProfile> {
+  return (await loadShopProfile(join(projectRoot(), 'examples', 'shop-bakery.yaml'))).profile;
+}
+
+/** A worker config with the verified VAD and pocketsphinx grammars of the bakery (plus extra phrases). */
+export async function workerConfigFor(
+  vadModel: string | null,
+  extraPhrases: string[] = [],
+): Promise<WorkerConfig> {
+  const dictionary = await readDictionaryWords();
+  return {
+    vadModel,
+    endpointSilenceMs: 300,
+    recognizer: {
+      type: 'pocketsphinx',
+      grammars: grammarsFor([...shopPhrases(await bakery()), ...extraPhrases], dictionary),
+    },
+    englishVoice: 'slt',
+  };
+}

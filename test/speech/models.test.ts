@@ -1,0 +1,235 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import t from 'tap';
+import { isLinekeeperError } from '../../src/errors.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { fetchModel } from '../../src/speech/models/install.js';
+import {
+  defaultManifestPath,
+  findModel,
+  loadManifest,
+  type Manifest,
+} from '../../src/speech/models/manifest.js';
+import { verifyAll, verifyModel } from '../../src/speech/models/verify.js';
+import { runCli } from '../helpers/cli.js';
+
+/** Builds a small model archive the way sherpa-onnx releases are laid out: one top directory. */
+function makeArchive(dir: string): Buffer {
+  const model = join(dir, 'src', 'tiny-model');
+  execFileSync('mkdir', ['-p', model]);
+  // Random-ish content so bzip2 cannot shrink it to nothing and the transfer can be cut in the middle.
+  const bytes = Buffer.alloc(200_000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 3)) & 0xff;
+  writeFileSync(join(model, 'model.onnx'), bytes);
+  writeFileSync(join(model, 'tokens.txt'), '<blk> 0\nYES 1\n');
+  const archive = join(dir, 'tiny-model.tar.bz2');
+  execFileSync('tar', ['-cjf', archive, '-C', join(dir, 'src'), 'tiny-model']);
+  return readFileSync(archive);
+}
+
+interface Served {
+  baseUrl: string;
+  requests: { url: string; range: string | undefined }[];
+  /** Cut the next N responses after half the body. */
+  cutNext: number;
+}
+
+async function serve(t: { teardown(fn: () => Promise<void>): void }, archive: Buffer): Promise<Served> {
+  const served: Served = { baseUrl: '', requests: [], cutNext: 0 };
+  const server = createServer((req: IncomingMessage, res) => {
+    served.requests.push({ url: req.url ?? '', range: req.headers.range });
+    if (req.url !== '/asr-models/tiny-model.tar.bz2') {
+      res.writeHead(404).end();
+      return;
+    }
+    const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = match ? Number(match[1]) : 0;
+    const body = archive.subarray(start);
+    res.writeHead(match ? 206 : 200, {
+      'content-length': body.length,
+      ...(match ? { 'content-range': `bytes ${start}-${archive.length - 1}/${archive.length}` } : {}),
+    });
+    if (served.cutNext > 0) {
+      served.cutNext--;
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  served.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return served;
+}
+
+function manifestFor(archive: Buffer, sha256 = createHash('sha256').update(archive).digest('hex')): Manifest {
+  return {
+    version: 1,
+    baseUrl: 'https://example.invalid/never-used',
+    models: [
+      {
+        name: 'tiny-model',
+        kind: 'asr-offline',
+        engine: 'sherpa-onnx',
+        languages: ['en'],
+        licence: 'test',
+        source: { url: 'asr-models/tiny-model.tar.bz2', sha256, size: archive.length },
+        files: [
+          { role: 'model', path: 'model.onnx' },
+          { role: 'tokens', path: 'tokens.txt' },
+        ],
+      },
+    ],
+  };
+}
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, log: createLogger({ level: 'info', write: (l) => lines.push(l) }) };
+}
+
+t.test('the shipped manifest is valid and pins the npm Silero VAD', async (t) => {
+  const manifest = await loadManifest();
+  const vad = findModel(manifest, 'silero-vad');
+  t.match(vad.files[0], { sha256: /^[0-9a-f]{64}$/, size: 2327524 });
+  t.ok(manifest.models.some((m) => m.kind === 'asr-streaming'));
+  t.throws(() => findModel(manifest, 'nope'), /no model named "nope" in the manifest; known: silero-vad/);
+});
+
+t.test(
+  'an interrupted download resumes with a Range request, is verified, unpacked and installed',
+  async (t) => {
+    const dir = t.testdir();
+    const archive = makeArchive(dir);
+    const server = await serve(t, archive);
+    server.cutNext = 1;
+    const modelsDir = join(dir, 'models');
+    const { lines, log } = capture();
+    const entry = manifestFor(archive).models[0] as Manifest['models'][number];
+    const installed = await fetchModel(entry, { modelsDir, baseUrl: server.baseUrl, log, retryDelayMs: 1 });
+    t.equal(installed, join(modelsDir, 'tiny-model'));
+    t.equal(server.requests.length, 2);
+    t.equal(server.requests[0]?.range, undefined);
+    t.match(server.requests[1]?.range, /^bytes=\d+-$/, 'the second request resumes');
+    t.not(server.requests[1]?.range, 'bytes=0-');
+    t.match(lines.join('\n'), /interrupted at \d+ bytes.*resuming in 1 ms \(attempt 2 of 5\)/);
+    t.equal(await readFile(join(installed, 'tokens.txt'), 'utf8'), '<blk> 0\nYES 1\n');
+    const status = await verifyModel(entry, modelsDir);
+    t.equal(status.state, 'ok');
+    t.same(await readdir(join(modelsDir, '.downloads')), [], 'the partial file is gone');
+
+    // A damaged file is found by verify.
+    const model = join(installed, 'model.onnx');
+    const bytes = await readFile(model);
+    bytes[1000] = (bytes[1000] as number) ^ 0xff;
+    await writeFile(model, bytes);
+    const damaged = await verifyModel(entry, modelsDir);
+    t.equal(damaged.state, 'bad');
+    t.match(damaged, { reason: /model\.onnx has SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}/ });
+
+    // Fetching again replaces the damaged install atomically.
+    await fetchModel(entry, { modelsDir, baseUrl: server.baseUrl, log: silentLogger, retryDelayMs: 1 });
+    t.equal((await verifyModel(entry, modelsDir)).state, 'ok');
+    t.same((await readdir(modelsDir)).sort(), ['.downloads', '.staging', 'tiny-model']);
+    t.same(await readdir(join(modelsDir, '.staging')), []);
+  },
+);
+
+t.test('a wrong checksum is refused, discarded, and nothing is installed', async (t) => {
+  const dir = t.testdir();
+  const archive = makeArchive(dir);
+  const server = await serve(t, archive);
+  const modelsDir = join(dir, 'models');
+  const entry = manifestFor(archive, 'ab'.repeat(32)).models[0] as Manifest['models'][number];
+  const error = await fetchModel(entry, { modelsDir, baseUrl: server.baseUrl, log: silentLogger }).catch(
+    (e) => e,
+  );
+  t.ok(isLinekeeperError(error));
+  t.match(
+    error.message,
+    /tiny-model: downloaded archive has SHA-256 [0-9a-f]{64}, expected abab.*; discarded \(E0401\)/,
+  );
+  t.same(await readdir(join(modelsDir, '.downloads')), []);
+  t.equal((await verifyModel(entry, modelsDir)).state, 'missing');
+});
+
+t.test(
+  'a server that keeps failing gives up after the attempts, naming the URL; 404 fails at once',
+  async (t) => {
+    const dir = t.testdir();
+    const archive = makeArchive(dir);
+    const server = await serve(t, archive);
+    server.cutNext = 10;
+    const entry = manifestFor(archive).models[0] as Manifest['models'][number];
+    const options = {
+      modelsDir: join(dir, 'm'),
+      baseUrl: server.baseUrl,
+      log: silentLogger,
+      retryDelayMs: 1,
+      attempts: 3,
+    };
+    const error = await fetchModel(entry, options).catch((e) => e);
+    t.match(
+      error.message,
+      /download of http:\/\/127\.0\.0\.1:\d+\/asr-models\/tiny-model\.tar\.bz2 failed after 3 attempts/,
+    );
+    const before = server.requests.length;
+    const missing = {
+      ...entry,
+      source: { url: 'asr-models/none.tar.bz2', sha256: 'ab'.repeat(32), size: null },
+    };
+    const notFound = await fetchModel(missing, options).catch((e) => e);
+    t.match(notFound.message, /HTTP 404/);
+    t.equal(server.requests.length - before, 1, '404 is not retried');
+  },
+);
+
+t.test('an unpinned model is refused unless allowed, then its hash is printed', async (t) => {
+  const dir = t.testdir();
+  const archive = makeArchive(dir);
+  const server = await serve(t, archive);
+  const base = manifestFor(archive).models[0] as Manifest['models'][number];
+  const entry = { ...base, source: { url: 'asr-models/tiny-model.tar.bz2', sha256: null, size: null } };
+  const options = { modelsDir: join(dir, 'm'), baseUrl: server.baseUrl, log: silentLogger };
+  await t.rejects(fetchModel(entry, options), /has no SHA-256 pin in the manifest/);
+  const { lines, log } = capture();
+  await fetchModel(entry, { ...options, log, allowUnpinned: true });
+  const sha = createHash('sha256').update(archive).digest('hex');
+  t.match(lines.join('\n'), new RegExp(`archive SHA-256 is ${sha}`));
+});
+
+t.test('CLI: models fetch (npm VAD and a served archive) and models verify', async (t) => {
+  const dir = t.testdir();
+  const archive = makeArchive(dir);
+  const server = await serve(t, archive);
+  const shipped = await loadManifest(defaultManifestPath());
+  const manifest = manifestFor(archive);
+  manifest.models.unshift(findModel(shipped, 'silero-vad'));
+  const manifestFile = join(dir, 'manifest.json');
+  await writeFile(manifestFile, JSON.stringify(manifest));
+  const modelsDir = join(dir, 'models');
+  const common = ['--dir', modelsDir, '--manifest', manifestFile];
+  const fetched = await runCli(['models', 'fetch', ...common, '--base-url', server.baseUrl]);
+  t.equal(fetched.code, 0, fetched.stderr);
+  t.match(fetched.stdout, /silero-vad: installed in .*\ntiny-model: installed in /);
+  const verified = await runCli(['models', 'verify', ...common, '--json']);
+  t.equal(verified.code, 0, verified.stderr);
+  t.same(JSON.parse(verified.stdout), [
+    { name: 'silero-vad', state: 'ok' },
+    { name: 'tiny-model', state: 'ok' },
+  ]);
+  await writeFile(join(modelsDir, 'silero-vad', 'silero_vad_v5.onnx'), 'garbage');
+  const bad = await runCli(['models', 'verify', ...common]);
+  t.equal(bad.code, 1);
+  t.match(bad.stdout, /silero-vad: bad \(silero_vad_v5\.onnx is 7 bytes, expected 2327524\)/);
+  t.match(bad.stderr, /damaged models: silero-vad; reinstall with linekeeper models fetch NAME \(E0401\)/);
+  t.same(
+    (await verifyAll(manifest, modelsDir)).map((s) => s.state),
+    ['bad', 'ok'],
+  );
+});

