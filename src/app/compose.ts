@@ -1,4 +1,5 @@
 /** The services of a real box, in start order. Only this module wires real hardware. */
+import { join } from 'node:path';
 import { profileById } from '../../device/profiles/index.js';
 import { LineService } from '../calls/line-service.js';
 import { version } from '../cli/version.js';
@@ -6,6 +7,8 @@ import { createFleetAgent } from '../fleet/wiring.js';
 import { GpioService } from '../gpio/gpio-service.js';
 import { OnoffGpioProvider } from '../gpio/onoff-provider.js';
 import { createDeviceConnection, type MqttConnection } from '../mqtt/connection.js';
+import { SpeechService } from '../speech/speech-service.js';
+import { CallHandling } from './call-handling.js';
 import { CallRecordsService } from './call-records.js';
 import type { DaemonContext } from './daemon.js';
 import type { Service } from './service.js';
@@ -35,7 +38,7 @@ export function composeCore(context: DaemonContext): CoreServices {
   return { records, connection, services: [...(connection ? [connection] : []), records] };
 }
 
-/** Builds the services the daemon runs on real hardware: core, GPIO, the line, then the fleet agent. */
+/** Builds the services the daemon runs on real hardware: core, GPIO, the line, speech, calls, the fleet agent. */
 export function composeServices(context: DaemonContext): Service[] {
   const { config, shop, log } = context;
   const core = composeCore(context);
@@ -62,6 +65,23 @@ export function composeServices(context: DaemonContext): Service[] {
   // The power key toggles power, so it only pulses after asking the modem whether it is on.
   gpio?.setModemProbe(() => line.modem.probe());
   services.push(line);
+  const speech = new SpeechService({
+    speech: config.speech,
+    profile: shop.profile,
+    log: log.child('speech'),
+  });
+  services.push(
+    speech,
+    new CallHandling({
+      calls: line.calls,
+      speech,
+      records: core.records,
+      shop,
+      nluDir: join(config.storage.dataDir, 'nlu'),
+      sendText: (number, text) => line.modem.sendText(number, text),
+      log: log.child('calls'),
+    }),
+  );
   if (core.connection) services.push(createFleetAgent(context, core.connection));
   return services;
 }

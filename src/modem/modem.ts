@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { PcmFrame } from '../audio/frame.js';
 import type { LineAudioFormat } from '../audio/line-codec.js';
 import type { TransferResult } from '../calls/active-call.js';
-import { describeError } from '../errors.js';
+import { describeError, ErrorCode, LinekeeperError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type Clock, delay } from '../time/clock.js';
 import { AtEngine } from './at-engine.js';
@@ -210,6 +210,17 @@ export class Modem extends EventEmitter<ModemEvents> {
   /** Capabilities. */
   capabilities(): Promise<ModemCapabilities> {
     return this.driver.capabilities();
+  }
+
+  /** Sends a text message (the owner's brief); analog voice modems cannot, and say so. */
+  sendText(number: string, text: string): Promise<void> {
+    if (this.driver instanceof GsmDriver) return this.driver.sendSms(number, text);
+    return Promise.reject(
+      new LinekeeperError(
+        ErrorCode.Modem_Unsupported,
+        `the ${this.#o.profile.id} modem cannot send text messages`,
+      ),
+    );
   }
 
   /** True when the modem answers a bare `AT` within a second (also what the HAT power key checks first). */

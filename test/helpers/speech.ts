@@ -7,7 +7,13 @@ import type { ShopProfile } from '../../src/config/shop-schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { fetchModel } from '../../src/speech/models/install.js';
 import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
-import { grammarsFor, readDictionaryWords, shopPhrases } from '../../src/speech/recognize/grammar.js';
+import {
+  buildJsgf,
+  grammarsFor,
+  readDictionaryWords,
+  shopPhrases,
+} from '../../src/speech/recognize/grammar.js';
+import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
 import { type FliteVoice, fliteSynthesize } from '../../src/speech/synth/flite.js';
 import type { WorkerConfig } from '../../src/speech/worker/protocol.js';
 
@@ -59,4 +65,22 @@ export async function workerConfigFor(
     },
     englishVoice: 'slt',
   };
+}
+
+/** Recognises recorded 8 kHz line audio again with a separate pocketsphinx limited to the replies it may hold. */
+export async function recogniseAgain(audio: Int16Array, replies: readonly string[]): Promise<string> {
+  const grammar = buildJsgf([...replies], await readDictionaryWords());
+  // A fresh pocketsphinx loads its model first: allow it time for the first hypothesis.
+  const recognizer = await createPocketsphinx(
+    { open: grammar, yesno: grammar, digits: grammar },
+    { finishTimeoutMs: 15000 },
+  );
+  try {
+    recognizer.begin('open');
+    recognizer.accept(new Int16Array(8000));
+    recognizer.accept(resampleClip(audio, 8000, 16000));
+    return (await recognizer.finish()).text;
+  } finally {
+    await recognizer.close();
+  }
 }

@@ -1,14 +1,11 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { resampleClip } from '../../src/audio/resample.js';
 import { createLogger } from '../../src/log/logger.js';
 import { PromptCache } from '../../src/speech/prompt-cache.js';
-import { buildJsgf, readDictionaryWords } from '../../src/speech/recognize/grammar.js';
-import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
 import { SpeechChannel } from '../../src/speech/speech-channel.js';
 import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
 import { MemoryCall } from '../helpers/memory-call.js';
-import { installVad, lineSpeech, workerConfigFor } from '../helpers/speech.js';
+import { installVad, lineSpeech, recogniseAgain, workerConfigFor } from '../helpers/speech.js';
 
 const REPLIES = [
   'We are open from seven thirty in the morning until seven in the evening.',
@@ -41,36 +38,6 @@ async function setup(t: { testdir(): string; teardown(fn: () => unknown): void }
   return { worker, cache, open, lines };
 }
 
-/** Recognises recorded 8 kHz line audio again, with a separate pocketsphinx grammar of possible replies. */
-async function recogniseRecording(audio: Int16Array): Promise<string> {
-  const dictionary = await readDictionaryWords();
-  const grammar = buildJsgf(
-    [
-      ...REPLIES,
-      GREETING,
-      'yes we deliver to your house',
-      'please call again tomorrow morning',
-      'yes',
-      'no',
-      'goodbye',
-    ],
-    dictionary,
-  );
-  // A fresh pocketsphinx loads its model first: allow it time for the first hypothesis.
-  const recognizer = await createPocketsphinx(
-    { open: grammar, yesno: grammar, digits: grammar },
-    { finishTimeoutMs: 15000 },
-  );
-  try {
-    recognizer.begin('open');
-    recognizer.accept(new Int16Array(8000));
-    recognizer.accept(resampleClip(audio, 8000, 16000));
-    return (await recognizer.finish()).text;
-  } finally {
-    await recognizer.close();
-  }
-}
-
 t.test(
   'caller speech through line audio is recognised and the line answers in speech that is recognised again',
   async (t) => {
@@ -95,7 +62,15 @@ t.test(
     const reply = call.recorded().subarray(before);
     t.ok(reply.length > 8000, `the line recorded ${reply.length / 8000} s of reply`);
     channel.close();
-    const again = await recogniseRecording(reply);
+    const again = await recogniseAgain(reply, [
+      ...REPLIES,
+      GREETING,
+      'yes we deliver to your house',
+      'please call again tomorrow morning',
+      'yes',
+      'no',
+      'goodbye',
+    ]);
     t.equal(again, 'we are open today until seven in the evening', 'the recorded reply is recognised again');
   },
 );
