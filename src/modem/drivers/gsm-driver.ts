@@ -8,6 +8,7 @@ import { JitterBuffer } from '../../audio/jitter-buffer.js';
 import { encodeSamples, LineAudioDecoder } from '../../audio/line-codec.js';
 import type { TransferResult } from '../../calls/active-call.js';
 import { describeError } from '../../errors.js';
+import { Listeners } from '../../events/listeners.js';
 import type { Logger } from '../../log/logger.js';
 import { type Clock, delay } from '../../time/clock.js';
 import { failedWith } from '../at-command.js';
@@ -62,8 +63,8 @@ export interface GsmDriverOptions {
 /** Driver for SIMCom and Quectel voice modules. */
 export class GsmDriver implements LineDriver {
   readonly #o: GsmDriverOptions;
-  readonly #events = new Set<(event: LineEvent) => void>();
-  readonly #audio = new Set<(frame: PcmFrame) => void>();
+  readonly #events = new Listeners<LineEvent>();
+  readonly #audio = new Listeners<PcmFrame>();
   /** A call is ringing or connected (end indications outside one are duplicates). */
   #active = false;
   #inCall = false;
@@ -76,7 +77,7 @@ export class GsmDriver implements LineDriver {
     this.#o = options;
     this.#decoder = new LineAudioDecoder(options.profile.audio.format);
     this.#jitter = new JitterBuffer((frame) => {
-      for (const listener of this.#audio) listener(frame);
+      this.#audio.emit(frame);
     });
     const { urcs, profile } = options;
     for (const prefix of ['RING', '+CRING:', '+CLIP:', '+CLCC:', '+CCWA:', '+CMTI:', 'NO CARRIER', 'BUSY'])
@@ -116,13 +117,11 @@ export class GsmDriver implements LineDriver {
   }
 
   onEvent(listener: (event: LineEvent) => void): () => void {
-    this.#events.add(listener);
-    return () => this.#events.delete(listener);
+    return this.#events.add(listener);
   }
 
   onAudio(listener: (frame: PcmFrame) => void): () => void {
-    this.#audio.add(listener);
-    return () => this.#audio.delete(listener);
+    return this.#audio.add(listener);
   }
 
   async init(): Promise<void> {
@@ -414,7 +413,7 @@ export class GsmDriver implements LineDriver {
   }
 
   #emit(event: LineEvent): void {
-    for (const listener of this.#events) listener(event);
+    this.#events.emit(event);
   }
 }
 

@@ -11,6 +11,7 @@ import { JitterBuffer } from '../../audio/jitter-buffer.js';
 import { encodeSamples, LineAudioDecoder, type LineAudioFormat } from '../../audio/line-codec.js';
 import type { TransferResult } from '../../calls/active-call.js';
 import { describeError, ErrorCode, LinekeeperError } from '../../errors.js';
+import { Listeners } from '../../events/listeners.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { AtEngine } from '../at-engine.js';
@@ -47,8 +48,8 @@ export interface V253DriverOptions {
 /** Driver for V.253 analog voice modems. */
 export class V253Driver implements LineDriver {
   readonly #o: V253DriverOptions;
-  readonly #events = new Set<(event: LineEvent) => void>();
-  readonly #audio = new Set<(frame: PcmFrame) => void>();
+  readonly #events = new Listeners<LineEvent>();
+  readonly #audio = new Listeners<PcmFrame>();
   #fields = new Map<string, string>();
   #fieldsTimer: TimerHandle | undefined;
   #ringing = false;
@@ -66,7 +67,7 @@ export class V253Driver implements LineDriver {
       );
     this.#decoder = new LineAudioDecoder(options.format);
     this.#jitter = new JitterBuffer((frame) => {
-      for (const listener of this.#audio) listener(frame);
+      this.#audio.emit(frame);
     });
     const { urcs, engine } = options;
     for (const prefix of options.profile.urcs) urcs.declare(prefix);
@@ -88,13 +89,11 @@ export class V253Driver implements LineDriver {
   }
 
   onEvent(listener: (event: LineEvent) => void): () => void {
-    this.#events.add(listener);
-    return () => this.#events.delete(listener);
+    return this.#events.add(listener);
   }
 
   onAudio(listener: (frame: PcmFrame) => void): () => void {
-    this.#audio.add(listener);
-    return () => this.#audio.delete(listener);
+    return this.#audio.add(listener);
   }
 
   async init(): Promise<void> {
@@ -286,6 +285,6 @@ export class V253Driver implements LineDriver {
   }
 
   #emit(event: LineEvent): void {
-    for (const listener of this.#events) listener(event);
+    this.#events.emit(event);
   }
 }
