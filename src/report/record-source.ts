@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, LinekeeperError } from '../errors.js';
 import type { CallRecord } from '../records/call-record.js';
+import type { RecordStore } from '../store/record-store.js';
 
 /** A source of call records for reports. */
 export interface CallRecordSource {
@@ -103,4 +104,13 @@ export async function collectRecords(source: CallRecordSource, since: Date): Pro
   const records: CallRecord[] = [];
   for await (const record of source.list(since)) records.push(record);
   return records.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+}
+
+/** A source over the box's own record store. */
+export function storeSource(store: Pick<RecordStore, 'records'>): CallRecordSource {
+  return {
+    async *list(since: Date) {
+      for await (const { record } of store.records({ since })) yield record;
+    },
+  };
 }

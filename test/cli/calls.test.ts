@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { silentLogger } from '../../src/log/logger.js';
@@ -79,6 +79,25 @@ t.test('keys init, then calls list, show, export (plain and redacted) and purge'
   ]);
   t.equal(redacted.stdout.trim().split('\n').length, 1);
   t.notMatch(redacted.stdout, /07700/);
+
+  // The owner report reads the same records straight from the box's store.
+  const digestFile = join(dir, 'digest.json');
+  const report = await runCli([
+    'report',
+    '--config',
+    config,
+    '--since',
+    '2026-11-01',
+    '--now',
+    '2026-11-23T12:00:00Z',
+    '--out',
+    join(dir, 'report.html'),
+    '--digest',
+    digestFile,
+  ]);
+  t.equal(report.code, 0, report.stderr);
+  const digest = JSON.parse(await readFile(digestFile, 'utf8')) as { calls: { total: number } };
+  t.equal(digest.calls.total, 1, 'the one call since November');
 
   const bad = await runCli(['calls', 'purge', '--config', config]);
   t.match(bad.stderr, /exactly one of --id, --before or --all/);

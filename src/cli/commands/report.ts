@@ -1,10 +1,17 @@
 /** `linekeeper report`: the owner's report of recent calls as one self-contained HTML page. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { openRecordStore } from '../../app/call-records.js';
 import { configPath, loadDeviceConfig, loadShopProfile } from '../../config/load.js';
+import { silentLogger } from '../../log/logger.js';
 import { buildReport } from '../../report/build-report.js';
 import { generateDemoCalls } from '../../report/demo-calls.js';
-import { arraySource, type CallRecordSource, exportFileSource } from '../../report/record-source.js';
+import {
+  arraySource,
+  type CallRecordSource,
+  exportFileSource,
+  storeSource,
+} from '../../report/record-source.js';
 import { parseSince } from '../../report/stats.js';
 import { EXAMPLE_PROFILE } from './demo.js';
 
@@ -56,8 +63,14 @@ export function registerReport(program: Command): void {
       const { profile } = await loadShopProfile(shopFile);
 
       let source: CallRecordSource;
+      // Without --demo or --records the report reads this box's own call records (decrypted locally).
+      const store =
+        !options.demo && options.records === undefined && device
+          ? await openRecordStore(device, silentLogger)
+          : undefined;
       if (options.demo) source = arraySource(generateDemoCalls(profile, { end: now }));
       else if (options.records !== undefined) source = exportFileSource(options.records);
+      else if (store !== undefined) source = storeSource(store.store);
       else throw new Error('no call records: pass --records FILE (from `linekeeper calls export`) or --demo');
 
       const report = await buildReport(source, profile, {
@@ -65,7 +78,7 @@ export function registerReport(program: Command): void {
         to: now,
         deviceId: device?.device.id ?? 'lk-unprovisioned',
         ...(options.demo ? { demo: true } : {}),
-      });
+      }).finally(() => store?.store.close());
       await writeFile(options.out, report.html);
       if (options.digest !== undefined)
         await writeFile(options.digest, `${JSON.stringify(report.digest, null, 2)}\n`);
