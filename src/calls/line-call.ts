@@ -1,6 +1,7 @@
 /** The `ActiveCall` of a call the box answered: caller audio and DTMF in, paced audio out, transfer, hangup. */
 import type { PcmFrame } from '../audio/frame.js';
 import type { Playout } from '../audio/playout.js';
+import { Listeners } from '../events/listeners.js';
 import type { ActiveCall, CallEndReason, TransferResult } from './active-call.js';
 
 /** What a line call needs from the call manager. */
@@ -11,9 +12,9 @@ export interface LineCallControl {
 
 /** A connected call; the call manager feeds it audio, DTMF and the end. */
 export class LineCall implements ActiveCall {
-  readonly #audio = new Set<(frame: PcmFrame) => void>();
-  readonly #dtmf = new Set<(digit: string) => void>();
-  readonly #ended = new Set<(reason: CallEndReason) => void>();
+  readonly #audio = new Listeners<PcmFrame>();
+  readonly #dtmf = new Listeners<string>();
+  readonly #ended = new Listeners<CallEndReason>();
   #endReason: CallEndReason | undefined;
 
   constructor(
@@ -30,13 +31,11 @@ export class LineCall implements ActiveCall {
   }
 
   onAudio(listener: (frame: PcmFrame) => void): () => void {
-    this.#audio.add(listener);
-    return () => this.#audio.delete(listener);
+    return this.#audio.add(listener);
   }
 
   onDtmf(listener: (digit: string) => void): () => void {
-    this.#dtmf.add(listener);
-    return () => this.#dtmf.delete(listener);
+    return this.#dtmf.add(listener);
   }
 
   onEnded(listener: (reason: CallEndReason) => void): () => void {
@@ -45,8 +44,7 @@ export class LineCall implements ActiveCall {
       queueMicrotask(() => listener(reason));
       return () => {};
     }
-    this.#ended.add(listener);
-    return () => this.#ended.delete(listener);
+    return this.#ended.add(listener);
   }
 
   play(samples: Int16Array): Promise<'played' | 'stopped'> {
@@ -72,12 +70,12 @@ export class LineCall implements ActiveCall {
 
   /** Delivers one caller frame. */
   deliverAudio(frame: PcmFrame): void {
-    for (const listener of this.#audio) listener(frame);
+    this.#audio.emit(frame);
   }
 
   /** Delivers one key press. */
   deliverDtmf(digit: string): void {
-    for (const listener of this.#dtmf) listener(digit);
+    this.#dtmf.emit(digit);
   }
 
   /** Ends the call once; stops playback. */
@@ -85,7 +83,7 @@ export class LineCall implements ActiveCall {
     if (this.#endReason !== undefined) return;
     this.#endReason = reason;
     this.playout.stop();
-    for (const listener of this.#ended) listener(reason);
+    this.#ended.emit(reason);
     this.#ended.clear();
   }
 }

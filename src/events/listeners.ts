@@ -10,6 +10,11 @@ export class Listeners<T> {
     };
   }
 
+  /** Removes every listener (after a one-time event, so none can fire again). */
+  clear(): void {
+    this.#listeners.clear();
+  }
+
   /** Calls every listener with `value`. */
   emit(value: T): void {
     for (const listener of this.#listeners) listener(value);
