@@ -312,9 +312,11 @@ install_keys() {
   state="$(state_dir)"
   dir "$state" "$USER_NAME" "$USER_NAME" 0750
   dir "$state/keys" "$USER_NAME" "$USER_NAME" 0700
+  # The config's privacy.encryptionKeyFile (the default; the installer writes no other). Created once: a new key
+  # would make every record sealed with the old one unreadable.
   key="$state/keys/records.key"
   if [ ! -f "$key" ]; then
-    (umask 077 && head -c 32 /dev/urandom >"$key")
+    (umask 077 && linekeeper keys init --file "$key" >/dev/null) || die "creating the records key $key failed (see above)"
     say "created the records encryption key $key"
   fi
   own "$USER_NAME" "$USER_NAME" 0600 "$key"

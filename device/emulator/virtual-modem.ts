@@ -78,6 +78,11 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
   readonly transfers: CapturedTransfer[] = [];
   /** Whether the network offers explicit call transfer (AT+CHLD=4). */
   ect = true;
+  /**
+   * What the GSM network and SIM look like: `+CSQ` rssi (0..31, 99 = unknown), the `+CPIN` answer (`absent`
+   * answers `+CME ERROR: 10`) and the `+CREG`/`+CEREG` stat (1 home, 5 roaming, 2 searching, 0 not registered).
+   */
+  network = { rssi: 23, sim: 'READY' as 'READY' | 'SIM PIN' | 'SIM PUK' | 'absent', registration: 1 };
 
   #echoOn = true;
   #callState: 'idle' | 'ringing' | 'active' = 'idle';
@@ -373,10 +378,12 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     if (upper === 'AT+CGMI') return [id.cgmi, 'OK'];
     if (upper === 'AT+CGMM') return [id.cgmm, 'OK'];
     if (upper === 'AT+CGMR') return [id.cgmr, 'OK'];
-    if (upper === 'AT+CPIN?') return ['+CPIN: READY', 'OK'];
-    if (upper === 'AT+CSQ') return ['+CSQ: 23,99', 'OK'];
-    if (upper === 'AT+CREG?') return ['+CREG: 0,1', 'OK'];
-    if (upper === 'AT+CEREG?') return ['+CEREG: 0,1', 'OK'];
+    const network = this.network;
+    if (upper === 'AT+CPIN?')
+      return network.sim === 'absent' ? ['+CME ERROR: 10'] : [`+CPIN: ${network.sim}`, 'OK'];
+    if (upper === 'AT+CSQ') return [`+CSQ: ${network.rssi},99`, 'OK'];
+    if (upper === 'AT+CREG?') return [`+CREG: 0,${network.registration}`, 'OK'];
+    if (upper === 'AT+CEREG?') return [`+CEREG: 0,${network.registration}`, 'OK'];
     if (upper === 'AT+CLIP?') return ['+CLIP: 1,1', 'OK'];
     if (upper === 'AT+QURCCFG="URCPORT","USBAT"' && dialect === 'quectel') {
       this.#urcPortAt = true;

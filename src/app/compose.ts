@@ -82,6 +82,7 @@ export function composeServices(context: DaemonContext): Service[] {
       log: log.child('calls'),
     }),
   );
-  if (core.connection) services.push(createFleetAgent(context, core.connection));
+  if (core.connection)
+    services.push(createFleetAgent(context, core.connection, { records: core.records, line }));
   return services;
 }

@@ -11,7 +11,7 @@
 
 import { execFile } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
-import { runDoctor } from '../doctor/checks.js';
+import { type ModemProbe, runDoctor } from '../doctor/checks.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { MessageHandler, PublishOptions } from '../mqtt/connection.js';
@@ -68,6 +68,8 @@ export interface FleetAgentOptions {
   /** Fleet group of this box (for `push-shop --group`). */
   group?: string;
   telemetry: TelemetrySources;
+  /** The daemon's modem, for the SIM and signal checks of `selftest` (absent: not checked). */
+  modemProbe?: ModemProbe;
   telemetryIntervalMs: number;
   dataDir: string;
   updater?: Updater;
@@ -365,7 +367,11 @@ export class FleetAgent {
       reload: notAvailable('reload'),
       restart: notAvailable('restart'),
       selftest: async () =>
-        runDoctor({ configFile: this.#o.configFile, brokerConnected: () => this.#o.link.connected }),
+        runDoctor({
+          configFile: this.#o.configFile,
+          brokerConnected: () => this.#o.link.connected,
+          ...(this.#o.modemProbe && { modem: this.#o.modemProbe }),
+        }),
       'calls.export': notAvailable('calls.export (needs the record store)'),
       'logs.tail': async (args) => ({ lines: await journalTail(Number(args.lines ?? 100)) }),
       'models.install': async (args, job) => {
