@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { LOG_LEVELS } from '../log/logger.js';
+import { WEEKDAYS } from './shop-schema.js';
 
 /** Where the device config lives unless `--config` or LINEKEEPER_CONFIG says otherwise. */
 export const DEFAULT_CONFIG_PATH = '/etc/linekeeper/config.yaml';
@@ -427,6 +428,32 @@ const Fleet = Type.Object(
   },
 );
 
+const Digest = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: true,
+      description:
+        'Publish the weekly digest to the fleet (with mqtt.enabled) and text it to the owner when the shop profile sets reports.weekly_text.',
+    }),
+    day: Type.Union(
+      WEEKDAYS.map((day) => Type.Literal(day)),
+      { default: 'mon', description: 'Weekday the digest goes out: mon, tue, wed, thu, fri, sat or sun.' },
+    ),
+    time: Type.String({
+      pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+      default: '08:00',
+      description:
+        "Time of day (HH:MM, 24-hour, in the shop profile's timezone) the digest of the 7 days before goes out.",
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'The weekly digest: when it goes out (a box that was off at that time sends it once when it is back).',
+  },
+);
+
 const SystemService = Type.Object(
   {
     degradedReadySeconds: Type.Integer({
@@ -463,6 +490,7 @@ export const DeviceConfigSchema = Type.Object(
     log: Log,
     service: SystemService,
     fleet: Fleet,
+    digest: Digest,
   },
   {
     additionalProperties: false,

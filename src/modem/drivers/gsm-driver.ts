@@ -4,28 +4,16 @@
  * opens when a call is answered. SMS, health, forwarding and transfer use the standard command set.
  */
 import type { PcmFrame } from '../../audio/frame.js';
-import { JitterBuffer } from '../../audio/jitter-buffer.js';
-import { encodeSamples, LineAudioDecoder } from '../../audio/line-codec.js';
+import { encodeSamples } from '../../audio/line-codec.js';
 import type { TransferResult } from '../../calls/active-call.js';
 import { describeError } from '../../errors.js';
-import { Listeners } from '../../events/listeners.js';
-import type { Logger } from '../../log/logger.js';
-import { type Clock, delay } from '../../time/clock.js';
+import { delay } from '../../time/clock.js';
 import { failedWith } from '../at-command.js';
-import type { AtEngine } from '../at-engine.js';
 import { parseClip } from '../caller-id.js';
-import type {
-  CallListEntry,
-  LineDriver,
-  LineEvent,
-  ModemCapabilities,
-  ModemHealth,
-  ModemIdentity,
-} from '../driver.js';
-import type { ModemProfile } from '../profile.js';
+import type { CallListEntry, LineDriver, ModemCapabilities, ModemHealth, ModemIdentity } from '../driver.js';
 import type { SerialBinding } from '../serial-binding.js';
 import { decodeUcs2Hex, encodeUcs2Submit, fitsTextMode } from '../sms.js';
-import type { UrcRouter } from '../urc-router.js';
+import { DriverBase, type DriverOptions } from './driver-base.js';
 
 const CLCC_STATES: CallListEntry['state'][] = [
   'active',
@@ -50,35 +38,21 @@ export function parseClcc(line: string): CallListEntry | undefined {
 }
 
 /** Dependencies of a GSM driver. */
-export interface GsmDriverOptions {
-  profile: ModemProfile;
-  engine: AtEngine;
-  urcs: UrcRouter;
-  clock: Clock;
-  log: Logger;
+export interface GsmDriverOptions extends DriverOptions {
   /** The raw PCM port (not opened yet; the driver opens it on answer and keeps it open). */
   audioPort: SerialBinding;
 }
 
 /** Driver for SIMCom and Quectel voice modules. */
-export class GsmDriver implements LineDriver {
-  readonly #o: GsmDriverOptions;
-  readonly #events = new Listeners<LineEvent>();
-  readonly #audio = new Listeners<PcmFrame>();
+export class GsmDriver extends DriverBase<GsmDriverOptions> implements LineDriver {
   /** A call is ringing or connected (end indications outside one are duplicates). */
   #active = false;
   #inCall = false;
   #audioOpen = false;
   #audioOff: (() => void) | undefined;
-  readonly #decoder: LineAudioDecoder;
-  readonly #jitter: JitterBuffer;
 
   constructor(options: GsmDriverOptions) {
-    this.#o = options;
-    this.#decoder = new LineAudioDecoder(options.profile.audio.format);
-    this.#jitter = new JitterBuffer((frame) => {
-      this.#audio.emit(frame);
-    });
+    super(options, options.profile.audio.format);
     const { urcs, profile } = options;
     for (const prefix of ['RING', '+CRING:', '+CLIP:', '+CLCC:', '+CCWA:', '+CMTI:', 'NO CARRIER', 'BUSY'])
       urcs.declare(prefix);
@@ -87,11 +61,11 @@ export class GsmDriver implements LineDriver {
     urcs.on('+CRING:', () => this.#ring());
     urcs.on('+CLIP:', (line) => {
       const callerId = parseClip(line);
-      if (callerId) this.#emit({ type: 'caller-id', callerId });
+      if (callerId) this.emit({ type: 'caller-id', callerId });
     });
     urcs.on('+CCWA:', (line) => {
       const callerId = parseClip(line.replace('+CCWA:', '+CLIP:')) ?? { number: null, absent: 'unavailable' };
-      this.#emit({ type: 'call-waiting', callerId });
+      this.emit({ type: 'call-waiting', callerId });
     });
     urcs.on('+CMTI:', (line) => {
       const index = Number(/,\s*(\d+)/.exec(line)?.[1] ?? Number.NaN);
@@ -102,7 +76,7 @@ export class GsmDriver implements LineDriver {
       urcs.on(prefix, (line) => {
         const raw = line.slice(prefix.length).trim();
         const digit = value === 'ascii-code' ? String.fromCharCode(Number(raw)) : raw.slice(0, 1);
-        if (/^[0-9*#A-D]$/.test(digit)) this.#emit({ type: 'dtmf', digit });
+        if (/^[0-9*#A-D]$/.test(digit)) this.emit({ type: 'dtmf', digit });
       });
     }
     for (const prefix of profile.callEnd) urcs.on(prefix, () => this.#ended('remote'));
@@ -111,21 +85,13 @@ export class GsmDriver implements LineDriver {
     urcs.on('RDY', () => {
       if (this.#active) this.#ended('lost');
       this.reset();
-      this.#emit({ type: 'modem-reset' });
+      this.emit({ type: 'modem-reset' });
     });
     if (!profile.callEnd.includes('NO CARRIER')) urcs.on('NO CARRIER', () => this.#ended('remote'));
   }
 
-  onEvent(listener: (event: LineEvent) => void): () => void {
-    return this.#events.add(listener);
-  }
-
-  onAudio(listener: (frame: PcmFrame) => void): () => void {
-    return this.#audio.add(listener);
-  }
-
   async init(): Promise<void> {
-    const { engine, profile, log } = this.#o;
+    const { engine, profile, log } = this.o;
     // The first AT after power-up may be lost (agentOS): probe a few times before giving up.
     let alive = false;
     for (let i = 0; i < 3 && !alive; i++) {
@@ -135,14 +101,7 @@ export class GsmDriver implements LineDriver {
       );
     }
     await engine.send({ text: 'ATE0', priority: 'control' });
-    for (const step of profile.init) {
-      try {
-        await engine.send({ text: step.command, priority: 'control' });
-      } catch (e) {
-        if (step.required) throw e;
-        log.warn(`init step ${step.command} failed, continuing: ${describeError(e)}`);
-      }
-    }
+    await this.sendInitSteps();
     // A call left over from before a reopen has no owner any more: hang it up so the line is free.
     // (A call still ringing in is not left over: the call manager will pick it up.)
     const leftover = (await this.listCalls().catch(() => [])).filter(
@@ -156,7 +115,7 @@ export class GsmDriver implements LineDriver {
   }
 
   async answer(): Promise<void> {
-    const { engine, profile, clock, log } = this.#o;
+    const { engine, profile, clock, log } = this.o;
     this.#active = true;
     await engine.send({ text: 'ATA', priority: 'control', timeoutMs: 15000 });
     this.#inCall = true;
@@ -178,7 +137,7 @@ export class GsmDriver implements LineDriver {
   }
 
   async hangup(): Promise<void> {
-    const { engine, profile } = this.#o;
+    const { engine, profile } = this.o;
     try {
       for (const command of profile.hangup) await engine.send({ text: command, priority: 'control' });
     } finally {
@@ -188,18 +147,18 @@ export class GsmDriver implements LineDriver {
 
   writeAudio(frame: PcmFrame): void {
     if (!this.#inCall || !this.#audioOpen) return;
-    this.#o.audioPort.write(encodeSamples(this.#o.profile.audio.format, frame)).catch((e: unknown) => {
-      this.#o.log.debug(`audio write failed: ${describeError(e)}`);
+    this.o.audioPort.write(encodeSamples(this.o.profile.audio.format, frame)).catch((e: unknown) => {
+      this.o.log.debug(`audio write failed: ${describeError(e)}`);
     });
   }
 
   async listCalls(): Promise<CallListEntry[]> {
-    const response = await this.#o.engine.send({ text: 'AT+CLCC', infoPrefixes: ['+CLCC:'] });
+    const response = await this.o.engine.send({ text: 'AT+CLCC', infoPrefixes: ['+CLCC:'] });
     return response.lines.map(parseClcc).filter((c): c is CallListEntry => c !== undefined);
   }
 
   async transfer(number: string): Promise<TransferResult> {
-    const { engine } = this.#o;
+    const { engine } = this.o;
     const support = await engine.send({ text: 'AT+CHLD=?', infoPrefixes: ['+CHLD:'] }).catch(() => undefined);
     const options = /\(([^)]*)\)/.exec(support?.lines[0] ?? '')?.[1]?.split(',') ?? [];
     if (!options.includes('4'))
@@ -225,9 +184,9 @@ export class GsmDriver implements LineDriver {
   }
 
   async identify(): Promise<ModemIdentity> {
-    const { identify } = this.#o.profile;
+    const { identify } = this.o.profile;
     const read = async (command: string) =>
-      (await this.#o.engine.send({ text: command })).lines.join(' ').replace(/^\+\w+:\s*/, '');
+      (await this.o.engine.send({ text: command })).lines.join(' ').replace(/^\+\w+:\s*/, '');
     return {
       manufacturer: await read(identify.manufacturer),
       model: await read(identify.model),
@@ -236,7 +195,7 @@ export class GsmDriver implements LineDriver {
   }
 
   async health(): Promise<ModemHealth> {
-    const { engine } = this.#o;
+    const { engine } = this.o;
     const sim = await engine
       .send({ text: 'AT+CPIN?', infoPrefixes: ['+CPIN:'] })
       .then((r) => r.lines[0]?.replace(/^\+CPIN:\s*/, '') ?? null)
@@ -264,12 +223,7 @@ export class GsmDriver implements LineDriver {
   }
 
   async capabilities(): Promise<ModemCapabilities> {
-    const { engine, profile } = this.#o;
-    const ok = (text: string) =>
-      engine.send({ text }).then(
-        () => true,
-        () => false,
-      );
+    const { engine, profile } = this.o;
     const chld = await engine.send({ text: 'AT+CHLD=?', infoPrefixes: ['+CHLD:'] }).catch(() => undefined);
     const ect =
       /\(([^)]*)\)/
@@ -277,18 +231,18 @@ export class GsmDriver implements LineDriver {
         ?.split(',')
         .includes('4') ?? false;
     return {
-      callerId: await ok('AT+CLIP?'),
+      callerId: await this.succeeds('AT+CLIP?'),
       digitalAudio: profile.audio.enable.length > 0,
       dtmf: profile.dtmf !== undefined,
-      sms: await ok('AT+CMGF=?'),
+      sms: await this.succeeds('AT+CMGF=?'),
       transfer: ect ? 'explicit-call-transfer' : 'none',
-      forwarding: await ok('AT+CCFC=?'),
+      forwarding: await this.succeeds('AT+CCFC=?'),
     };
   }
 
   /** Sends an SMS: text mode for plain ASCII, UCS-2 PDUs otherwise (Chinese). */
   async sendSms(number: string, text: string): Promise<void> {
-    const { engine } = this.#o;
+    const { engine } = this.o;
     if (fitsTextMode(text)) {
       await engine.send({ text: 'AT+CMGF=1' });
       await engine.send({
@@ -301,7 +255,7 @@ export class GsmDriver implements LineDriver {
     }
     await engine.send({ text: 'AT+CMGF=0' });
     try {
-      for (const part of encodeUcs2Submit(number, text, Math.floor(this.#o.clock.now()) & 0xff)) {
+      for (const part of encodeUcs2Submit(number, text, Math.floor(this.o.clock.now()) & 0xff)) {
         await engine.send({
           text: `AT+CMGS=${part.tpduLength}`,
           payload: part.pdu,
@@ -322,7 +276,7 @@ export class GsmDriver implements LineDriver {
     owner: string,
     noReplySeconds: number,
   ): Promise<{ reason: number; changed: boolean }[]> {
-    const { engine } = this.#o;
+    const { engine } = this.o;
     const results: { reason: number; changed: boolean }[] = [];
     for (const reason of [2, 3]) {
       const query = await engine.send({
@@ -343,7 +297,7 @@ export class GsmDriver implements LineDriver {
 
   /** Reads message `index` in text mode (UCS-2 bodies decoded), reports it, then deletes it from storage. */
   async #readSms(index: number): Promise<void> {
-    const { engine, log } = this.#o;
+    const { engine, log } = this.o;
     try {
       await engine.send({ text: 'AT+CMGF=1' });
       const response = await engine.send({ text: `AT+CMGR=${index}`, infoPrefixes: ['+CMGR:'] });
@@ -355,7 +309,7 @@ export class GsmDriver implements LineDriver {
       }
       // With AT+CSCS="UCS2" (or a UCS-2 message) the body arrives as hex UTF-16BE.
       const text = /^([0-9A-F]{4})+$/.test(body) ? decodeUcs2Hex(body) : body;
-      this.#emit({ type: 'sms', from: header[1] as string, text });
+      this.emit({ type: 'sms', from: header[1] as string, text });
       await engine.send({ text: `AT+CMGD=${index}` });
     } catch (e) {
       log.warn(`reading message ${index} failed: ${describeError(e)}`);
@@ -365,12 +319,12 @@ export class GsmDriver implements LineDriver {
   reset(): void {
     this.#active = false;
     this.#inCall = false;
-    this.#jitter.reset();
+    this.jitter.reset();
   }
 
   #ring(): void {
     this.#active = true;
-    this.#emit({ type: 'ring' });
+    this.emit({ type: 'ring' });
   }
 
   #ended(cause: 'remote' | 'local' | 'lost', report = true): void {
@@ -379,20 +333,20 @@ export class GsmDriver implements LineDriver {
     const wasInCall = this.#inCall;
     this.#active = false;
     this.#inCall = false;
-    this.#jitter.reset();
+    this.jitter.reset();
     if (wasInCall && cause !== 'lost')
-      for (const command of this.#o.profile.audio.disable)
-        this.#o.engine.send({ text: command }).catch(() => undefined);
-    if (report) this.#emit({ type: 'call-ended', cause });
+      for (const command of this.o.profile.audio.disable)
+        this.o.engine.send({ text: command }).catch(() => undefined);
+    if (report) this.emit({ type: 'call-ended', cause });
   }
 
   async #openAudio(): Promise<void> {
     if (this.#audioOpen) return;
-    const { audioPort } = this.#o;
+    const { audioPort } = this.o;
     await audioPort.open();
     this.#audioOpen = true;
     const offData = audioPort.onData((data) => {
-      if (this.#inCall) this.#jitter.push(this.#decoder.decode(data));
+      if (this.#inCall) this.pushAudio(data);
     });
     const offClose = audioPort.onClose(() => {
       this.#audioOpen = false;
@@ -408,12 +362,8 @@ export class GsmDriver implements LineDriver {
   async close(): Promise<void> {
     this.#audioOff?.();
     this.#audioOff = undefined;
-    if (this.#audioOpen) await this.#o.audioPort.close();
+    if (this.#audioOpen) await this.o.audioPort.close();
     this.#audioOpen = false;
-  }
-
-  #emit(event: LineEvent): void {
-    this.#events.emit(event);
   }
 }
 
