@@ -22,8 +22,9 @@ import { generateToyTransducer } from './toy-onnx.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** Names of the toy models in the manifest `installToyModels` returns. */
+/** The toy as a streaming recognizer in the manifest `installToyModels` returns (pinned file by file). */
 export const TOY_STREAMING = 'toy-streaming-zipformer';
+/** The toy as a keyword model in the manifest `installToyModels` returns (archive pinned). */
 export const TOY_KWS = 'toy-kws-zipformer';
 
 /** Packs the toy into `name.tar.bz2` (one top directory, as sherpa releases are) and describes it. */
