@@ -31,6 +31,8 @@ export type CallerInput =
       timing?: { endpointingMs?: number; recognitionMs?: number };
       /** True when the caller spoke over the line's reply. */
       bargedIn?: boolean;
+      /** A keyword spotter heard this request for a person ("agent", "人工") over the line's reply. */
+      spottedKeyword?: string;
     }
   | { kind: 'dtmf'; digits: string }
   | { kind: 'silence' }

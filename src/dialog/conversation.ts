@@ -322,6 +322,12 @@ class Conversation {
   async #onSpeech(input: Extract<CallerInput, { kind: 'speech' }>, turn: TurnRecord): Promise<void> {
     const text = input.text.trim();
     turn.transcript = text;
+    if (input.spottedKeyword !== undefined) {
+      // "agent"/"人工" spotted over the reply: a request for a person, whatever the recognizer makes of the rest.
+      turn.intent = 'human';
+      if (input.lang !== undefined && this.#profile.languages.includes(input.lang)) this.#lang = input.lang;
+      return this.#escalate('requested');
+    }
     if (text === '') return this.#onUnrecognized();
     this.#recognitionFailures = 0;
     const started = performance.now();

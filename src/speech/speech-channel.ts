@@ -3,6 +3,7 @@
  *
  *   ActiveCall.onAudio ──> worker (VAD, recognizer)     ──heard──> listen() → CallerInput
  *                     └──> echo gate + VAD state ──barge-in──> ActiveCall.stopPlayback()
+ *   worker keyword spotter (on while the line talks) ──"agent"/"人工"──> barge-in + a request for a person
  *   say(text) ──cache hit──────────────────────────────> ActiveCall.play
  *             └─sentences ──> worker synthesis ──(first sentence plays while the next renders)──┘
  *
@@ -18,6 +19,9 @@ import { EchoGate } from './echo-gate.js';
 import { detectLanguage } from './lang-id.js';
 import { type PromptCache, splitSentences } from './prompt-cache.js';
 import type { SpeechWorker } from './worker/speech-worker.js';
+
+/** A spotted keyword counts only if the caller's own voice was heard this recently, ms (not the line's echo). */
+const KEYWORD_NEAR_END_MS = 1000;
 
 /** What the channel needs besides the call. */
 export interface SpeechChannelOptions {
@@ -65,6 +69,12 @@ export class SpeechChannel implements CallerChannel {
   #onDigit: (() => void) | undefined;
   #onInputEnd: (() => void) | undefined;
   #ended = false;
+  /** The worker's keyword spotter is listening (while the line talks, and through a barge-in turn). */
+  #spotting = false;
+  /** A keyword phrase spotted and not yet handed to listen(). */
+  #spotted: string | undefined;
+  /** performance.now() of the last caller frame the echo gate judged to be the caller's own voice. */
+  #lastNearEndAt = Number.NEGATIVE_INFINITY;
   /** Timing of the last say(). */
   lastSay: SayTiming | undefined;
 
@@ -88,6 +98,7 @@ export class SpeechChannel implements CallerChannel {
         if (event.type === 'speech-start') this.#checkBargeIn();
         else for (const waiter of this.#vadEndWaiters.splice(0)) waiter();
       }),
+      worker.onKeyword((phrase) => this.#onKeyword(phrase)),
       worker.onLost((reason) => {
         if (this.#speechLost) return;
         this.#speechLost = true;
@@ -113,19 +124,37 @@ export class SpeechChannel implements CallerChannel {
   #onAudio(frame: Int16Array): void {
     if (!this.#speechLost) this.#o.worker.sendAudio(frame);
     this.#recentNearEnd = this.#gate.caller(frame, performance.now());
+    if (this.#recentNearEnd) this.#lastNearEndAt = performance.now();
     this.#checkBargeIn();
   }
 
   #checkBargeIn(): void {
     if (!this.#playing || this.#o.bargeIn === false || this.#speechLost) return;
-    if (this.#vadInSpeech && this.#recentNearEnd) {
-      this.#bargedIn = true;
-      // Start the caller's turn now, from just before this moment (the echo before it is not their words).
-      this.#bargeTurn ??= this.#o.worker.listen('open', true);
-      this.#o.call.stopPlayback();
-      this.#gate.stopped(performance.now());
-      this.#onBargeIn?.();
-    }
+    if (this.#vadInSpeech && this.#recentNearEnd) this.#interrupt();
+  }
+
+  /** The caller talks over the line: stop playback and start their turn. */
+  #interrupt(): void {
+    this.#bargedIn = true;
+    // Start the caller's turn now, from just before this moment (the echo before it is not their words).
+    this.#bargeTurn ??= this.#o.worker.listen('open', true);
+    this.#o.call.stopPlayback();
+    this.#gate.stopped(performance.now());
+    this.#onBargeIn?.();
+  }
+
+  #setSpotting(on: boolean): void {
+    if (this.#spotting === on || this.#speechLost) return;
+    this.#spotting = on;
+    this.#o.worker.spotKeywords(on);
+  }
+
+  /** "agent"/"人工" over the reply stops it and is handed to listen() as a request for a person. */
+  #onKeyword(phrase: string): void {
+    if (!this.#spotting || performance.now() - this.#lastNearEndAt > KEYWORD_NEAR_END_MS) return;
+    this.#spotted = phrase;
+    if (this.#playing) this.#interrupt();
+    this.#onInputEnd?.();
   }
 
   async #play(samples: Int16Array): Promise<'played' | 'stopped'> {
@@ -139,6 +168,7 @@ export class SpeechChannel implements CallerChannel {
     const began = performance.now();
     this.#bargedIn = false;
     this.#playing = true;
+    this.#setSpotting(true);
     const interrupted = new Promise<void>((resolve) => {
       this.#onBargeIn = resolve;
     });
@@ -184,6 +214,8 @@ export class SpeechChannel implements CallerChannel {
     } finally {
       this.#playing = false;
       this.#onBargeIn = undefined;
+      // After a barge-in the spotter keeps listening through the caller's turn.
+      if (!this.#bargedIn) this.#setSpotting(false);
     }
   }
 
@@ -208,6 +240,7 @@ export class SpeechChannel implements CallerChannel {
     try {
       for (;;) {
         if (this.#ended) return { kind: 'hangup' };
+        if (this.#spotted !== undefined) return this.#spottedInput();
         if (this.#digits.length > 0) return await this.#collectDigits(options);
         if (turn === undefined && this.#lostReported()) {
           return { kind: 'unrecognized', reason: 'speech-unavailable' };
@@ -263,7 +296,15 @@ export class SpeechChannel implements CallerChannel {
       this.#onDigit = undefined;
       this.#onInputEnd = undefined;
       turn?.cancel();
+      this.#setSpotting(false);
     }
+  }
+
+  #spottedInput(): CallerInput {
+    const text = this.#spotted as string;
+    this.#spotted = undefined;
+    const lang = /\p{Script=Han}/u.test(text) ? 'zh' : 'en';
+    return { kind: 'speech', text, lang, bargedIn: true, spottedKeyword: text };
   }
 
   #vadEndWaiters: (() => void)[] = [];
@@ -323,6 +364,7 @@ export class SpeechChannel implements CallerChannel {
 
   /** Detaches from the call and the worker. */
   close(): void {
+    this.#setSpotting(false);
     this.#bargeTurn?.cancel();
     this.#bargeTurn = undefined;
     for (const off of this.#unsubscribe.splice(0)) off();

@@ -92,6 +92,21 @@ t.test('profile keywords escalate with reason keyword; refunds with reason compl
   t.equal(refund.escalation?.priority, 'high');
 });
 
+t.test('a keyword spotted over the reply is a request for a person, whatever the words say', async (t) => {
+  const inputs = [speech('I would like to order a cake for this saturday at 3 pm')];
+  // Recognised words decide by themselves: the shop's keyword "manager" escalates with reason keyword.
+  const heard = await call(new InputChannel([...inputs, speech('manager')]), MONDAY_2PM);
+  t.equal(heard.escalation?.reason, 'keyword');
+  const channel = new InputChannel([
+    ...inputs,
+    speech('manager', { lang: 'en', bargedIn: true, spottedKeyword: 'manager' }),
+  ]);
+  const spotted = await call(channel, MONDAY_2PM);
+  t.match(spotted.escalation, { reason: 'requested', action: 'transferred' });
+  t.equal(channel.handoffs.length, 1);
+  t.equal(spotted.turns.at(-1)?.intent, 'human');
+});
+
 t.test('not understood twice: offers a person and waits for a yes or no', async (t) => {
   const channel = new InputChannel([
     speech('purple monkey dishwasher'),

@@ -120,6 +120,15 @@ export function isArchive(source: ModelEntry['source']): source is ArchiveSource
   return 'url' in source;
 }
 
+/**
+ * How an install of the model is verified: by the archive's pinned SHA-256, by pins on every file it unpacks to,
+ * or not at all (no published checksum found yet: installing it takes the operator's --allow-unpinned).
+ */
+export function pinning(entry: ModelEntry): 'archive' | 'files' | 'none' {
+  if (isArchive(entry.source) && entry.source.sha256 !== null) return 'archive';
+  return entry.files.every((f) => f.sha256 !== undefined) ? 'files' : 'none';
+}
+
 /** The absolute download URL of an archive given the base URL in force. */
 export function archiveUrl(source: ArchiveSource, baseUrl: string): string {
   if (/^[a-z]+:\/\//i.test(source.url)) return source.url;
