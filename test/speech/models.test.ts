@@ -306,7 +306,14 @@ t.test('CLI: models fetch (npm VAD and a served archive) and models verify', asy
     source: { url: 'asr-models/unpinned.tar.bz2', sha256: null, size: null },
   });
   await writeFile(manifestFile, JSON.stringify(manifest));
-  const fetched = await runCli(['models', 'fetch', ...common, '--base-url', server.baseUrl]);
+  const defaults = await runCli(['models', 'fetch', ...common, '--base-url', server.baseUrl]);
+  t.equal(defaults.code, 0, defaults.stderr);
+  t.equal(
+    defaults.stdout,
+    `silero-vad: installed in ${join(modelsDir, 'silero-vad')}\n`,
+    'only the default set',
+  );
+  const fetched = await runCli(['models', 'fetch', ...common, '--all', '--base-url', server.baseUrl]);
   t.equal(fetched.code, 0, fetched.stderr);
   t.match(fetched.stdout, /silero-vad: installed in .*\ntiny-model: installed in /);
   t.match(

@@ -45,8 +45,9 @@ export function registerModels(program: Command): void {
     models
       .command('fetch [name]')
       .description(
-        'Download, verify (SHA-256), unpack and install a model atomically, resuming and retrying; without a name, every pinned model.',
+        "Download, verify (SHA-256), unpack and install a model atomically, resuming and retrying; without a name, the manifest's default set (one model of each kind).",
       )
+      .option('--all', 'without a name: every pinned model, not only the default set')
       .option('--base-url <url>', 'base URL for archive downloads (default: speech.modelsBaseUrl)')
       .option(
         '--allow-unpinned',
@@ -56,15 +57,24 @@ export function registerModels(program: Command): void {
   ).action(
     async (
       name: string | undefined,
-      options: CommonOptions & { baseUrl?: string; allowUnpinned?: boolean; retryDelay: string },
+      options: CommonOptions & {
+        baseUrl?: string;
+        allowUnpinned?: boolean;
+        all?: boolean;
+        retryDelay: string;
+      },
     ) => {
       const { manifest, modelsDir, baseUrl } = await settings(options);
       const log = createLogger({ level: 'info', write: (line) => process.stderr.write(`${line}\n`) })
         .child('speech')
         .child('models');
+      // Without a name a box gets the default set: the alternatives (a second recognizer, another voice) would
+      // only take disk and download time.
+      const wanted =
+        options.all === true ? manifest.models : manifest.models.filter((m) => m.default === true);
       const entries =
         name === undefined && options.allowUnpinned !== true
-          ? manifest.models.filter((m) => {
+          ? wanted.filter((m) => {
               if (pinning(m) !== 'none') return true;
               process.stderr.write(
                 `${m.name}: skipped, no published SHA-256 pins its archive or its files (linekeeper models fetch ${m.name} --allow-unpinned installs it unverified)\n`,
@@ -72,7 +82,7 @@ export function registerModels(program: Command): void {
               return false;
             })
           : name === undefined
-            ? manifest.models
+            ? wanted
             : [findModel(manifest, name)];
       for (const entry of entries) {
         const dir = await fetchModel(entry, {

@@ -54,6 +54,12 @@ const ModelEntry = Type.Object(
     licence: Type.String({ minLength: 1 }),
     source: Type.Union([ArchiveSource, NpmSource]),
     files: Type.Array(ModelFile, { minItems: 1 }),
+    default: Type.Optional(
+      Type.Boolean({
+        description:
+          'Part of the set `models fetch` installs without a name (a box needs one model of each kind, not every alternative).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
