@@ -5,7 +5,8 @@
  *   telemetry every N s (QoS 0, expiry 300 s) ◄── host figures + getters of other services
  *   config|shop/desired (retained, signed) ──► applyDesired ──► config|shop/reported (retained)
  *   cmd/req/{name} (signed, v5 response topic + correlation data, expiry, nonce)
- *        ──► verify ──► handler ──► response topic (default cmd/res), correlation data echoed
+ *        ──► response topic absent or exactly cmd/res? ─no─► logged, not run, not answered
+ *        ──► verify ──► handler ──► cmd/res, correlation data echoed
  *   jobs (models.install, app.update) ──► jobs/{jobId}/progress
  */
 
@@ -146,13 +147,17 @@ export class FleetAgent {
     this.#telemetryTimer.unref();
     if (this.#o.updater && this.#state.data.pendingUpdate) {
       const updater = this.#o.updater;
+      const resume = () =>
+        void updater
+          .resumeAfterRestart((jobId) => this.#progressSink(jobId, 'app.update'))
+          .catch((e) => this.#log.error(`the app update's health check failed to run: ${describeError(e)}`));
       const off = link.onConnect(() => {
         off();
-        void updater.resumeAfterRestart((jobId) => this.#progressSink(jobId, 'app.update'));
+        resume();
       });
       if (link.connected) {
         off();
-        void updater.resumeAfterRestart((jobId) => this.#progressSink(jobId, 'app.update'));
+        resume();
       }
     }
   }
@@ -236,10 +241,16 @@ export class FleetAgent {
   async #onCommand(message: Parameters<MessageHandler>[0]): Promise<void> {
     const link = this.#o.link;
     const topicName = message.topic.split('/').at(-1) ?? '';
-    const ownResponses = link.topic('cmd/res');
-    // Answers go only to this box's own response topic tree, whatever the request asks for.
-    const responseTopic =
-      message.responseTopic?.startsWith(ownResponses) === true ? message.responseTopic : ownResponses;
+    const responseTopic = link.topic('cmd/res');
+    // The device ACL lets a box answer on exactly its own cmd/res. An answer asked for elsewhere would be refused
+    // by the broker (or, without that ACL, go where a box has no business writing), so the command would run
+    // unheard: it is not run, and its nonce stays unused for a request that asks correctly.
+    if (message.responseTopic !== undefined && message.responseTopic !== responseTopic) {
+      this.#log.warn(
+        `command ${topicName} refused, not run and not answered: its response topic ${message.responseTopic} is not ${responseTopic}, the only one this box answers on`,
+      );
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(message.payload.toString('utf8'));

@@ -7,13 +7,21 @@
  *   outbox: events waiting for the cloud's acknowledgement and the age of the oldest (the sync outbox)
  *   calls:  calls and escalations since midnight in the shop's timezone (the record store), recounted only when
  *          the store or the day changed
+ *   models: the models of models/manifest.json that verify in the models directory as `linekeeper models verify`
+ *          checks them (every file hashed), each with the first 12 hex digits of the SHA-256 it was installed
+ *          from; verified again only while the line is idle and when a model's files changed (size or mtime)
  */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { CallRecordsService } from '../app/call-records.js';
 import type { CallManager } from '../calls/call-manager.js';
 import type { ModemProbe } from '../doctor/checks.js';
 import type { ModemHealth } from '../modem/driver.js';
 import type { Modem } from '../modem/modem.js';
+import { type InstallReceipt, RECEIPT_FILE } from '../speech/models/install.js';
+import { defaultManifestPath, loadManifest, type Manifest } from '../speech/models/manifest.js';
+import { verifyAll } from '../speech/models/verify.js';
 import type { ModemTelemetry, TelemetrySources } from './telemetry.js';
 
 /** The SIM as the `+CPIN?` answer (or its error) says: `ready`, `pin-required`, `puk-required`, `absent`, or as said. */
@@ -108,12 +116,69 @@ export function callsToday(
   };
 }
 
+/** Size and mtime of every file the manifest lists (and each receipt): changes when a model is (re)installed. */
+async function modelFilesKey(manifest: Manifest, modelsDir: string): Promise<string> {
+  const paths = manifest.models.flatMap((entry) =>
+    [RECEIPT_FILE, ...entry.files.map((f) => f.path)].map((path) => join(modelsDir, entry.name, path)),
+  );
+  const stats = await Promise.all(
+    paths.map((path) =>
+      stat(path).then(
+        (info) => `${info.size}:${info.mtimeMs}`,
+        () => '-',
+      ),
+    ),
+  );
+  return JSON.stringify([manifest.models, stats]);
+}
+
+/**
+ * The verified models in `modelsDir`: name → the first 12 hex digits of the SHA-256 each was installed from (the
+ * manifest's pin, or the install receipt's for an unpinned model). Hashing every model file takes seconds on a
+ * Pi, so it happens only while the line is idle (during a call the last result stands, "unknown" before the first)
+ * and when a model's files changed; concurrent asks share one verification.
+ */
+export function installedModels(options: {
+  modelsDir: string;
+  calls: Pick<CallManager, 'state'>;
+  manifestFile?: string;
+}): () => Promise<Record<string, string>> {
+  let last: { key: string; models: Record<string, string> } | undefined;
+  let running: Promise<Record<string, string>> | undefined;
+  const verify = async (): Promise<Record<string, string>> => {
+    if (options.calls.state !== 'idle') {
+      if (last === undefined) throw new Error('models are verified once the call in progress ends');
+      return last.models;
+    }
+    const manifest = await loadManifest(options.manifestFile ?? defaultManifestPath());
+    const key = await modelFilesKey(manifest, options.modelsDir);
+    if (last?.key === key) return last.models;
+    const models: Record<string, string> = {};
+    for (const status of await verifyAll(manifest, options.modelsDir)) {
+      if (status.state !== 'ok') continue;
+      const receipt = JSON.parse(await readFile(join(status.dir, RECEIPT_FILE), 'utf8')) as InstallReceipt;
+      models[status.name] = receipt.sourceSha256.slice(0, 12);
+    }
+    last = { key, models };
+    return models;
+  };
+  return () => {
+    running ??= verify().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}
+
 /** The telemetry getters of a box from its call records and its line. */
 export function boxTelemetry(options: {
   records: Pick<CallRecordsService, 'store' | 'sync'>;
   modem: ModemReadings;
+  /** The calls on the line (models are verified only while it is idle). */
+  calls: Pick<CallManager, 'state'>;
   timezone: string;
-}): Required<Pick<TelemetrySources, 'modem' | 'outbox' | 'calls'>> {
+  modelsDir: string;
+}): Required<Pick<TelemetrySources, 'modem' | 'outbox' | 'calls' | 'models'>> {
   const { records } = options;
   return {
     modem: () => options.modem.read(),
@@ -122,5 +187,6 @@ export function boxTelemetry(options: {
       return sync && { depth: sync.outboxDepth, oldestAgeS: sync.outboxOldestAgeS };
     },
     calls: callsToday(records, options.timezone),
+    models: installedModels({ modelsDir: options.modelsDir, calls: options.calls }),
   };
 }

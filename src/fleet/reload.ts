@@ -5,7 +5,7 @@
  * the prompts from the profile, the intent model is trained for it), so a new config or profile takes effect by a
  * restart of the daemon. `reload` first reads and validates both files as `check-config` does: a broken file is an
  * error naming the problem and nothing restarts; unchanged files need no restart. A restart waits for the call in
- * progress to end.
+ * progress to end; so does an app update, whose switch of releases runs right before the restart.
  *
  *   reload ─► load + validate config, profile, orders ─invalid─► error, keep running
  *                    └─ changed? ─no─► "nothing to reload"
@@ -13,27 +13,46 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { DaemonContext } from '../app/daemon.js';
-import type { CallManager } from '../calls/call-manager.js';
+import type { CallState } from '../calls/call-machine.js';
 import { loadDeviceConfig, loadShopProfile } from '../config/load.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
 /** When a requested restart happens. */
 export type RestartTiming = 'now' | 'after-call';
 
-/** Restarts the daemon at once when the line is idle, otherwise as soon as the call in progress ends. */
+/** The calls on the line as far as restarts care (the CallManager): whether one is on, and when it ends. */
+export interface LineActivity {
+  readonly state: CallState;
+  once(event: 'ended', listener: () => void): unknown;
+}
+
+/** Work that must happen right before a restart (an app update switches releases then). */
+export type BeforeRestart = () => Promise<void>;
+
+/**
+ * Restarts the daemon at once when the line is idle, otherwise as soon as the call in progress ends. Restarts
+ * asked for here happen one after another, each after the work to do before it (`BeforeRestart`) is done.
+ */
 export class IdleRestart {
   #pending: string | undefined;
+  #before: BeforeRestart[] = [];
+  #restarting: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly calls: Pick<CallManager, 'state' | 'once'>,
+    private readonly calls: LineActivity,
     private readonly restart: (reason: string) => void,
     private readonly log: Logger,
   ) {}
 
-  /** Asks for a restart for `reason`; says whether it happens now or after the call. */
-  request(reason: string): RestartTiming {
+  /**
+   * Asks for a restart for `reason`, running `before` (if given) first; says whether it happens now or after the
+   * call. A `before` that fails is logged and the restart still happens.
+   */
+  request(reason: string, before?: BeforeRestart): RestartTiming {
+    if (before) this.#before.push(before);
     if (this.calls.state === 'idle') {
-      this.restart(reason);
+      this.#restartNow(reason);
       return 'now';
     }
     if (this.#pending === undefined) {
@@ -41,11 +60,22 @@ export class IdleRestart {
       this.calls.once('ended', () => {
         const why = this.#pending ?? reason;
         this.#pending = undefined;
-        this.restart(why);
+        this.#restartNow(why);
       });
     }
     this.#pending = reason;
     return 'after-call';
+  }
+
+  #restartNow(reason: string): void {
+    const before = this.#before.splice(0);
+    this.#restarting = this.#restarting
+      .then(async () => {
+        for (const step of before)
+          await step().catch((e) => this.log.error(`before the restart for ${reason}: ${describeError(e)}`));
+        this.restart(reason);
+      })
+      .catch((e) => this.log.error(`restart for ${reason} failed: ${describeError(e)}`));
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Telemetry of a box: what the host shows (CPU temperature, load, memory, disk) plus what other services expose
- * through small getters (modem, outbox, call counts, versions; `box-telemetry.ts` builds them from the daemon's
- * services). A getter that is missing or fails reads "unknown"; what a modem does not have (an analog line has no
- * SIM and no network) reads "not-applicable".
+ * through small getters (modem, outbox, call counts, models, profile; `box-telemetry.ts` builds them from the
+ * daemon's services). A getter that is missing or fails reads "unknown"; what a modem does not have (an analog line
+ * has no SIM and no network) reads "not-applicable".
  */
 import { readFile, statfs } from 'node:fs/promises';
 import { freemem, loadavg, totalmem } from 'node:os';
@@ -32,7 +32,10 @@ export interface TelemetrySources {
   modem?: Source<ModemTelemetry>;
   outbox?: Source<{ depth: number; oldestAgeS: number } | undefined>;
   calls?: Source<{ today: number; escalationsToday: number }>;
-  versions?: Source<{ models?: string; profile?: string }>;
+  /** The verified speech models installed: name → short SHA-256 of what each was installed from. */
+  models?: Source<Record<string, string>>;
+  /** The shop profile's version (a short hash of the file). */
+  profile?: Source<string>;
 }
 
 /** One telemetry message. */
@@ -50,7 +53,7 @@ export interface Telemetry {
   };
   outbox: { depth: Known<number>; oldestAgeS: Known<number> };
   calls: { today: Known<number>; escalationsToday: Known<number> };
-  versions: { app: string; models: Known<string>; profile: Known<string> };
+  versions: { app: string; models: Known<Record<string, string>>; profile: Known<string> };
 }
 
 async function safe<T>(getter: Source<T> | undefined): Promise<T | undefined> {
@@ -79,11 +82,12 @@ export async function collectTelemetry(options: {
     }),
     () => undefined,
   );
-  const [modem, outbox, calls, versions] = await Promise.all([
+  const [modem, outbox, calls, models, profile] = await Promise.all([
     safe(options.sources.modem),
     safe(options.sources.outbox),
     safe(options.sources.calls),
-    safe(options.sources.versions),
+    safe(options.sources.models),
+    safe(options.sources.profile),
   ]);
   return {
     ts: new Date().toISOString(),
@@ -101,8 +105,8 @@ export async function collectTelemetry(options: {
     calls: { today: calls?.today ?? 'unknown', escalationsToday: calls?.escalationsToday ?? 'unknown' },
     versions: {
       app: options.appVersion,
-      models: versions?.models ?? 'unknown',
-      profile: versions?.profile ?? 'unknown',
+      models: models ?? 'unknown',
+      profile: profile ?? 'unknown',
     },
   };
 }

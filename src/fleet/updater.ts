@@ -3,8 +3,13 @@
  * signed and carries the artifact's SHA-256, so the signature covers the artifact.
  *
  *   app.update: download ─► SHA-256 ─► unpack into releases/.staging-<job> ─► rename to releases/<version>
- *     ─► remember {from, to, deadline} ─► switch `current` (atomic symlink rename) ─► restart
- *   after the restart: health check until the deadline ─► ok: SUCCEEDED │ failing: switch back, FAILED, restart
+ *     ─► remember {from, to} ─► line idle? (else "waiting for the call in progress to end" until it ends)
+ *     ─► switch `current` (atomic symlink rename) ─► restart
+ *   after the restart: `current` is not `to` (stopped before the switch) ─► FAILED, nothing changed
+ *     │ deadline = now + healthSeconds (only now: waiting for a call never eats into it)
+ *     ─► health check until the deadline ─► ok: SUCCEEDED │ failing: (line idle) switch back, FAILED, restart
+ *
+ * `current` is the truth about what runs: the remembered update only says which job it belongs to.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,6 +23,7 @@ import { promisify } from 'node:util';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { FleetState } from './fleet-state.js';
+import type { BeforeRestart, RestartTiming } from './reload.js';
 
 const run = promisify(execFile);
 
@@ -53,13 +59,16 @@ export interface UpdaterOptions {
   installDir: string;
   modelsDir: string;
   state: FleetState;
-  /** How long a new release has to pass the health check. */
+  /** How long a new release has to pass the health check, counted from its first start. */
   healthSeconds: number;
   /** Pause between health check attempts, ms (default 2 s). */
   healthRetryMs?: number;
   healthCheck: HealthCheck;
-  /** Restarts the daemon (under systemd: exit non-zero so Restart=on-failure starts it again). */
-  restart: () => void;
+  /**
+   * Restarts the daemon once the line is idle, running `before` right before (IdleRestart.request; under systemd
+   * the daemon exits non-zero so that Restart=on-failure starts it again).
+   */
+  restartWhenIdle: (reason: string, before: BeforeRestart) => RestartTiming;
   log: Logger;
 }
 
@@ -146,7 +155,10 @@ export class Updater {
     return `installed ${args.name} in ${this.#o.modelsDir}`;
   }
 
-  /** `app.update {version, url, sha256}`: stages the release, switches to it and restarts. */
+  /**
+   * `app.update {version, url, sha256}`: stages the release, then, once the line is idle, switches to it and has
+   * the daemon restart; resolves after the switch.
+   */
   async startAppUpdate(
     jobId: string,
     args: ArtifactArgs & { version: string },
@@ -155,7 +167,7 @@ export class Updater {
     if (typeof args.version !== 'string' || !/^[A-Za-z0-9._-]+$/.test(args.version)) {
       throw new Error('version must be a plain release name, e.g. 0.2.0');
     }
-    if (this.#o.state.data.pendingUpdate) throw new Error('another update is waiting for its health check');
+    this.#assertNoUpdatePending();
     const from = basename(await readlink(this.#current));
     const archive = join(this.#releases, `.download-${jobId}.tar.gz`);
     const staging = join(this.#releases, `.staging-${jobId}`);
@@ -183,27 +195,99 @@ export class Updater {
     )
       to = `${to}-${jobId.slice(0, 8)}`;
     await rename(staging, join(this.#releases, to));
-    const deadline = new Date(Date.now() + this.#o.healthSeconds * 1000).toISOString();
+    // Checked again in the same turn as it is set: two updates never both pass.
     await this.#o.state.update((d) => {
-      d.pendingUpdate = { jobId, from, to, deadline };
+      this.#assertNoUpdatePending();
+      d.pendingUpdate = { jobId, from, to };
     });
-    await switchSymlink(this.#current, `releases/${to}`);
-    await progress({ status: 'IN_PROGRESS', step: 'restarting', statusDetails: `switched ${from} → ${to}` });
-    this.#o.log.info(`app update ${jobId}: switched to ${to}, restarting for the health check`);
-    this.#o.restart();
+    await this.#atIdleRestart(
+      `app update to ${to}`,
+      async () => {
+        try {
+          await switchSymlink(this.#current, `releases/${to}`);
+        } catch (e) {
+          await this.#o.state.update((d) => {
+            delete d.pendingUpdate;
+          });
+          throw e;
+        }
+        this.#o.log.info(`app update ${jobId}: switched to ${to}, restarting for the health check`);
+        await progress({
+          status: 'IN_PROGRESS',
+          step: 'restarting',
+          statusDetails: `switched ${from} → ${to}`,
+        });
+      },
+      progress,
+      `${to} is staged; waiting for the call in progress to end`,
+    );
+  }
+
+  #assertNoUpdatePending(): void {
+    const pending = this.#o.state.data.pendingUpdate;
+    if (pending) throw new Error(`another update is in progress (job ${pending.jobId}, to ${pending.to})`);
   }
 
   /**
-   * After a restart: if an update waits for its health check, runs it until it passes or the deadline is over;
-   * a failure switches back to the previous release, reports FAILED and restarts again.
+   * Has `step` run right before the next restart, which waits for an idle line; reports `waiting` as progress
+   * while a call holds it up. Resolves once `step` has run (the restart follows), rejects with its error.
+   */
+  async #atIdleRestart(
+    reason: string,
+    step: () => Promise<void>,
+    progress: ProgressSink,
+    waiting: string,
+  ): Promise<void> {
+    let timing = 'now' as RestartTiming;
+    const ran = new Promise<void>((resolve, reject) => {
+      timing = this.#o.restartWhenIdle(reason, () =>
+        step().then(resolve, (e: unknown) => {
+          reject(e);
+          throw e;
+        }),
+      );
+    });
+    if (timing === 'after-call')
+      await progress({ status: 'IN_PROGRESS', step: 'waiting-for-idle', statusDetails: waiting });
+    await ran;
+  }
+
+  /**
+   * After a restart: if an update waits for its health check, runs it until it passes or the deadline (set now,
+   * at the first start of the new release) is over; a failure switches back to the previous release, reports
+   * FAILED and restarts again (after the call in progress, if one came in meanwhile).
    */
   async resumeAfterRestart(progressFor: (jobId: string) => ProgressSink): Promise<void> {
     const pending = this.#o.state.data.pendingUpdate;
     if (!pending) return;
     const progress = progressFor(pending.jobId);
-    await progress({ status: 'IN_PROGRESS', step: 'health-check', statusDetails: `running ${pending.to}` });
+    const running = basename(await readlink(this.#current));
+    if (running !== pending.to) {
+      await this.#o.state.update((d) => {
+        delete d.pendingUpdate;
+      });
+      await progress({
+        status: 'FAILED',
+        step: 'not-applied',
+        statusDetails: `the daemon stopped before switching to ${pending.to}; still running ${running} (the release stays staged in releases/${pending.to})`,
+      });
+      return;
+    }
+    let deadline = pending.deadline;
+    if (deadline === undefined) {
+      const set = new Date(Date.now() + this.#o.healthSeconds * 1000).toISOString();
+      await this.#o.state.update((d) => {
+        if (d.pendingUpdate) d.pendingUpdate.deadline = set;
+      });
+      deadline = set;
+    }
+    await progress({
+      status: 'IN_PROGRESS',
+      step: 'health-check',
+      statusDetails: `running ${pending.to}; healthy by ${deadline} or rolled back`,
+    });
     let last = 'no health check ran';
-    while (Date.now() < Date.parse(pending.deadline)) {
+    while (Date.now() < Date.parse(deadline)) {
       try {
         const health = await this.#o.healthCheck();
         if (health.ok) {
@@ -219,18 +303,24 @@ export class Updater {
       }
       await new Promise((resolve) => setTimeout(resolve, this.#o.healthRetryMs ?? 2_000));
     }
-    await switchSymlink(this.#current, `releases/${pending.from}`);
-    await this.#o.state.update((d) => {
-      delete d.pendingUpdate;
-    });
     this.#o.log.error(
-      `app update ${pending.jobId}: ${pending.to} failed its health check (${last}); rolled back`,
+      `app update ${pending.jobId}: ${pending.to} failed its health check (${last}); rolling back to ${pending.from}`,
     );
-    await progress({
-      status: 'FAILED',
-      step: 'rolled-back',
-      statusDetails: `health check failed: ${last}; rolled back to ${pending.from}`,
-    });
-    this.#o.restart();
+    await this.#atIdleRestart(
+      `rollback to ${pending.from}`,
+      async () => {
+        await switchSymlink(this.#current, `releases/${pending.from}`);
+        await this.#o.state.update((d) => {
+          delete d.pendingUpdate;
+        });
+        await progress({
+          status: 'FAILED',
+          step: 'rolled-back',
+          statusDetails: `health check failed: ${last}; rolled back to ${pending.from}`,
+        });
+      },
+      progress,
+      `health check failed: ${last}; rolling back to ${pending.from} once the call in progress ends`,
+    );
   }
 }

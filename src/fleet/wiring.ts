@@ -53,9 +53,7 @@ export function createFleetAgent(
 ): FleetAgent {
   const { config, log } = context;
   const stateFile = join(config.storage.dataDir, 'fleet-state.json');
-  const restart = () => context.requestRestart('fleet');
-  // Config pushes, reload and restart wait for the call in progress; an app update restarts at once (its health
-  // check deadline is already running).
+  // Config pushes, reload, restart and app updates (and their rollback) wait for the call in progress.
   const restarts = new IdleRestart(
     box.line.calls,
     (reason) => context.requestRestart(`fleet ${reason}`),
@@ -72,7 +70,7 @@ export function createFleetAgent(
     },
     healthSeconds: config.fleet.updateHealthSeconds,
     healthCheck: releaseHealthCheck(config.fleet.installDir, context.configFile, () => connection.connected),
-    restart,
+    restartWhenIdle: (reason, before) => restarts.request(reason, before),
     log: log.child('fleet:update'),
   });
   agent = new FleetAgent({
@@ -85,8 +83,14 @@ export function createFleetAgent(
     appVersion: version(),
     group: config.fleet.group,
     telemetry: {
-      versions: () => ({ profile: context.shop.hash.slice(0, 12) }),
-      ...boxTelemetry({ records: box.records, modem, timezone: context.shop.profile.timezone }),
+      profile: () => context.shop.hash.slice(0, 12),
+      ...boxTelemetry({
+        records: box.records,
+        modem,
+        calls: box.line.calls,
+        timezone: context.shop.profile.timezone,
+        modelsDir: config.speech.modelsDir,
+      }),
     },
     modemProbe: modem,
     telemetryIntervalMs: config.fleet.telemetryIntervalSeconds * 1000,
@@ -100,7 +104,7 @@ export function createFleetAgent(
       reload: async () => reload(context, restarts),
       restart: async (args) => {
         if (args.force === true) {
-          restart();
+          context.requestRestart('fleet restart force=true');
           return 'restarting now';
         }
         return restarts.request('restart') === 'now'

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import mqtt from 'mqtt';
 import t from 'tap';
 import type { CommandResponse } from '../../src/fleet/agent.js';
 import type { DesiredReport } from '../../src/fleet/desired.js';
@@ -228,6 +229,53 @@ t.test(
     t.notOk(existsSync(join(rig.modelsDir, 'bad.onnx')));
   },
 );
+
+t.test('a command asking for an answer outside its own cmd/res is not run and not answered', async (t) => {
+  const rig = await FleetRig.start(t);
+  const restart = signEnvelope(
+    {
+      kind: 'command',
+      deviceId: 'shop-0001',
+      version: Date.now(),
+      payload: { name: 'restart', args: {} },
+      ttlSeconds: 60,
+    },
+    rig.privateKey,
+  );
+  // The rig's broker has no ACL: whatever the box publishes arrives at this watcher.
+  const watcher = await mqtt.connectAsync(rig.broker.url, { protocolVersion: 5 });
+  t.teardown(() => watcher.endAsync());
+  const answers: string[] = [];
+  watcher.on('message', (topic) => {
+    if (!topic.includes('/cmd/req/') && (topic.includes('/cmd/') || topic === 'elsewhere'))
+      answers.push(topic);
+  });
+  await watcher.subscribeAsync('#', { qos: 1 });
+  const wrong = [
+    'lk/v1/shop-0001/cmd/res/x',
+    'lk/v1/shop-0001/cmd/resx',
+    'lk/v1/shop-0002/cmd/res',
+    'elsewhere',
+  ];
+  for (const responseTopic of wrong)
+    await rig.operator.client.publishAsync('lk/v1/shop-0001/cmd/req/restart', JSON.stringify(restart), {
+      qos: 1,
+      properties: { responseTopic, correlationData: Buffer.from('wrong'), messageExpiryInterval: 60 },
+    });
+  // Commands are handled in arrival order: once this one is answered, the others were handled.
+  const asked = await rig.operator.command(restart);
+  t.match(asked, { status: 'ok', data: 'restarting' }, 'the same signed request, asked correctly, runs once');
+  t.equal(rig.restarts, 1, 'the wrongly addressed requests ran nothing');
+  t.same(answers, ['lk/v1/shop-0001/cmd/res'], 'and were not answered');
+  for (const responseTopic of wrong)
+    t.ok(
+      rig.logLines.some((line) =>
+        line.includes(`its response topic ${responseTopic} is not lk/v1/shop-0001/cmd/res`),
+      ),
+      `the reason is logged for ${responseTopic}`,
+    );
+  await waitFor(() => rig.connection?.connected === true, 'the box to come back', 10_000);
+});
 
 t.test('app.update whose health check fails is rolled back', async (t) => {
   const rig = await FleetRig.start(t);

@@ -1,13 +1,25 @@
 /**
  * The fleet agent as the daemon wires it (createFleetAgent on the box's call records and line), against a real
  * Mosquitto with TLS client certificates and the shipped device ACL, and the virtual modem: telemetry carries the
- * real modem, outbox and call figures; calls.export answers redacted records; reload validates first and a restart
- * waits for the call in progress.
+ * real modem, outbox, call and model figures; calls.export answers redacted records; reload validates first, and a
+ * restart and an app update wait for the call in progress.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DateTime } from 'luxon';
 import t, { type Test } from 'tap';
 import { ulid } from 'ulid';
@@ -29,15 +41,22 @@ import type { ProfileId } from '../../src/modem/profile.js';
 import { createDeviceConnection } from '../../src/mqtt/connection.js';
 import { createKeyFile } from '../../src/privacy/key-file.js';
 import type { CallRecord } from '../../src/records/call-record.js';
+import { fetchModel } from '../../src/speech/models/install.js';
+import { findModel, loadManifest } from '../../src/speech/models/manifest.js';
 import { TestPki } from '../helpers/certs.js';
+import { writeRelease } from '../helpers/fleet-rig.js';
 import { TestBroker } from '../helpers/mosquitto.js';
 import { SHARED_EXAMPLES } from '../helpers/paths.js';
 import { DEVICE_ACL } from '../helpers/sync-rig.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ID = 'shop-0007';
+const run = promisify(execFile);
 
-/** A box: broker (TLS, shipped ACL), config and profile on disk, and the daemon's services with the fleet agent. */
+/**
+ * A box: broker (TLS, shipped ACL), config and profile on disk, an install directory running release 1.0.0, and
+ * the daemon's services with the fleet agent.
+ */
 async function startBox(t: Test, modemProfile: ProfileId) {
   const dir = await mkdtemp(join(tmpdir(), 'lk-box-fleet-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -57,6 +76,8 @@ async function startBox(t: Test, modemProfile: ProfileId) {
   await copyFile(`${SHARED_EXAMPLES}orders-bakery.csv`, join(dir, 'orders-bakery.csv'));
   await mkdir(join(dir, 'keys'));
   await createKeyFile(join(dir, 'keys/records.key'));
+  await writeRelease(join(dir, 'opt/releases/1.0.0'), 'process.exit(0);\n');
+  await symlink('releases/1.0.0', join(dir, 'opt/current'));
   const configFile = join(dir, 'config.yaml');
   await writeFile(
     configFile,
@@ -65,7 +86,9 @@ async function startBox(t: Test, modemProfile: ProfileId) {
       `storage: { dataDir: ${join(dir, 'data')}, minFreeMb: 10 }\n` +
       `privacy: { encryptionKeyFile: ${join(dir, 'keys/records.key')} }\n` +
       `mqtt: { enabled: true, url: "${broker.url}", caFile: ${pki.ca.cert}, certFile: ${device.cert}, keyFile: ${device.key} }\n` +
-      `fleet: { publicKeyFile: ${join(dir, 'fleet-public.pem')}, telemetryIntervalSeconds: 3600 }\n`,
+      `speech: { modelsDir: ${join(dir, 'models')} }\n` +
+      `fleet: { publicKeyFile: ${join(dir, 'fleet-public.pem')}, telemetryIntervalSeconds: 3600, ` +
+      `installDir: ${join(dir, 'opt')}, updateHealthSeconds: 10 }\n`,
   );
   const config = await loadDeviceConfig(configFile, {});
   const shop = await loadShopProfile(config.shopProfile);
@@ -95,9 +118,12 @@ async function startBox(t: Test, modemProfile: ProfileId) {
     log: silentLogger,
     openBinding: (path) => (path === config.modem.audioPort ? ports.audio : ports.at),
   });
-  const agent = createFleetAgent(context, connection, { records, line });
+  let agent = createFleetAgent(context, connection, { records, line });
   const stop = await startServices([connection, records, line, agent], silentLogger);
-  t.teardown(stop);
+  t.teardown(async () => {
+    await agent.stop();
+    await stop();
+  });
   await connection.waitConnected(10_000);
 
   const operator = await FleetOperator.connect({
@@ -108,13 +134,24 @@ async function startBox(t: Test, modemProfile: ProfileId) {
   });
   t.teardown(() => operator.close());
   const privateKey: KeyObject = createPrivateKey(keys.privatePem);
-  const command = (name: string, args: Record<string, unknown> = {}) =>
+  const command = (
+    name: string,
+    args: Record<string, unknown> = {},
+    options: Parameters<FleetOperator['command']>[1] = {},
+  ) =>
     operator.command(
       signEnvelope(
         { kind: 'command', deviceId: ID, version: Date.now(), payload: { name, args }, ttlSeconds: 60 },
         privateKey,
       ),
+      options,
     );
+  /** What the daemon does on a requested restart, in-process: the fleet agent starts again. */
+  const restartAgent = async () => {
+    await agent.stop();
+    agent = createFleetAgent(context, connection, { records, line });
+    await agent.start();
+  };
   const telemetry: Telemetry[] = [];
   operator.client.on('message', (topic, payload) => {
     if (topic === `lk/v1/${ID}/telemetry`) telemetry.push(JSON.parse(payload.toString()) as Telemetry);
@@ -128,7 +165,7 @@ async function startBox(t: Test, modemProfile: ProfileId) {
   /** Has the agent publish telemetry now and returns what the broker delivered. */
   const publishedTelemetry = async (): Promise<Telemetry> => {
     const seen = telemetry.length;
-    await agent.publishTelemetry();
+    await box.agent.publishTelemetry();
     await waitFor(() => telemetry.length > seen, 'telemetry on the broker', 10_000);
     return telemetry.at(-1) as Telemetry;
   };
@@ -137,14 +174,17 @@ async function startBox(t: Test, modemProfile: ProfileId) {
     emulator.ring({ number: '+8613800000000', ringIntervalMs: 100 });
     await connected;
   };
-  return {
+  const box = {
     dir,
     config,
     shop,
     records,
     emulator,
     line,
-    agent,
+    get agent() {
+      return agent;
+    },
+    restartAgent,
     operator,
     privateKey,
     restarts,
@@ -153,6 +193,7 @@ async function startBox(t: Test, modemProfile: ProfileId) {
     publishedTelemetry,
     ring,
   };
+  return box;
 }
 
 /** A finished call that started at `at`. */
@@ -367,4 +408,81 @@ t.test('reload validates first; restarts wait for the call in progress', async (
   t.match(pushed, { status: 'applied', version: 3 });
   t.same(box.restarts, ['fleet restart', 'fleet new shop']);
   t.match(await box.command('restart'), { status: 'ok', data: 'restarting now' });
+});
+
+t.test('telemetry reports the models that verify, checked again while the line is idle', async (t) => {
+  const box = await startBox(t, 'sim7600');
+  t.same((await box.publishedTelemetry()).versions.models, {}, 'none installed yet');
+
+  const manifest = await loadManifest();
+  const vad = findModel(manifest, 'silero-vad');
+  const modelsDir = box.config.speech.modelsDir;
+  const dir = await fetchModel(vad, { modelsDir, baseUrl: manifest.baseUrl, log: silentLogger });
+  const file = join(dir, vad.files[0]?.path ?? '');
+  const sha256 = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+  t.equal(sha256, vad.files[0]?.sha256, 'the file the manifest pins');
+  const installed = await box.publishedTelemetry();
+  t.same(installed.versions.models, { 'silero-vad': sha256.slice(0, 12) }, 'name and short SHA-256');
+  t.equal(installed.versions.profile, box.shop.hash.slice(0, 12));
+
+  // Damaged during a call: not hashed while the caller talks, found once the line is free.
+  await box.ring();
+  await appendFile(file, 'x');
+  t.same(
+    (await box.publishedTelemetry()).versions.models,
+    installed.versions.models,
+    'the last result stands',
+  );
+  box.emulator.hangUp();
+  await waitFor(() => box.line.calls.state === 'idle', 'the call to end');
+  t.same((await box.publishedTelemetry()).versions.models, {}, 'a damaged model is not reported');
+});
+
+t.test('an app update asked for during a call switches releases after the hang-up', async (t) => {
+  const box = await startBox(t, 'sim7600');
+  const build = join(box.dir, 'build');
+  await writeRelease(build, 'process.exit(0);\n');
+  const artifact = join(box.dir, 'linekeeper-2.0.0.tar.gz');
+  await run('tar', ['-czf', artifact, '-C', build, '.']);
+  const sha256 = createHash('sha256')
+    .update(await readFile(artifact))
+    .digest('hex');
+  const current = join(box.config.fleet.installDir, 'current');
+
+  await box.ring();
+  const progress: Record<string, unknown>[] = [];
+  const job = box.command(
+    'app.update',
+    { version: '2.0.0', url: artifact, sha256 },
+    { onProgress: (p) => progress.push(p), jobTimeoutMs: 60_000 },
+  );
+  await waitFor(() => progress.some((p) => p.step === 'waiting-for-idle'), 'the update to wait');
+  t.match(progress.at(-1), {
+    status: 'IN_PROGRESS',
+    statusDetails: '2.0.0 is staged; waiting for the call in progress to end',
+  });
+  t.equal(await readlink(current), 'releases/1.0.0', 'still the old release during the call');
+  t.same(box.restarts, [], 'the caller is not cut off');
+  t.same(box.agent.state.data.pendingUpdate, { jobId: progress[0]?.jobId, from: '1.0.0', to: '2.0.0' });
+
+  box.emulator.hangUp();
+  await waitFor(() => box.restarts.length > 0, 'the restart after the call');
+  t.same(box.restarts, ['fleet app update to 2.0.0']);
+  t.equal(await readlink(current), 'releases/2.0.0', 'switched once the line was free');
+  t.match(progress.at(-1), { step: 'restarting', statusDetails: 'switched 1.0.0 → 2.0.0' });
+  t.equal(box.agent.state.data.pendingUpdate?.deadline, undefined, 'no health deadline before the restart');
+
+  const restartedAt = Date.now();
+  await box.restartAgent();
+  const result = await job;
+  t.match(result, { status: 'ok', job: { status: 'SUCCEEDED', statusDetails: 'running 2.0.0' } });
+  const check = progress.find((p) => p.step === 'health-check');
+  const healthyBy = Date.parse(/healthy by (\S+)/.exec(String(check?.statusDetails))?.[1] ?? '');
+  t.ok(
+    healthyBy >= restartedAt + box.config.fleet.updateHealthSeconds * 1000,
+    `the health deadline ${new Date(healthyBy).toISOString()} counts from the restart`,
+  );
+  t.equal(box.agent.state.data.pendingUpdate, undefined, 'nothing pending');
 });

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FleetAgent } from '../../src/fleet/agent.js';
 import { FleetOperator } from '../../src/fleet/operator.js';
+import { IdleRestart } from '../../src/fleet/reload.js';
 import { generateFleetKeys } from '../../src/fleet/signing.js';
 import { Updater } from '../../src/fleet/updater.js';
 import { releaseHealthCheck } from '../../src/fleet/wiring.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { boxStorageYaml } from './box-storage.js';
 import { TestBroker } from './mosquitto.js';
@@ -30,6 +31,8 @@ export class FleetRig {
   connection: MqttConnection | undefined;
   restarts = 0;
   applied: string[] = [];
+  /** What the agent logged at warn level and above. */
+  logLines: string[] = [];
   #booting: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -109,6 +112,8 @@ export class FleetRig {
         await this.boot();
       });
     };
+    // The rig's box has no line: it is always idle.
+    const restarts = new IdleRestart({ state: 'idle', once: () => undefined }, restart, silentLogger);
     const updater = new Updater({
       installDir: this.installDir,
       modelsDir: this.modelsDir,
@@ -119,7 +124,7 @@ export class FleetRig {
       healthSeconds: 3,
       healthRetryMs: 200,
       healthCheck: releaseHealthCheck(this.installDir, this.configFile, () => connection.connected),
-      restart,
+      restartWhenIdle: (reason, before) => restarts.request(reason, before),
       log: silentLogger,
     });
     agent = new FleetAgent({
@@ -144,7 +149,7 @@ export class FleetRig {
           return 'restarting';
         },
       },
-      log: silentLogger,
+      log: createLogger({ level: 'warn', write: (line) => this.logLines.push(line) }),
     });
     await connection.start();
     await agent.start();
