@@ -25,12 +25,14 @@ import { tempDir, testCipher } from './store.js';
 export const DEVICE_ACL = readFileSync(join(ROOT, 'examples/mosquitto-devices.acl'), 'utf8');
 
 /**
- * The shipped device ACL plus cloud ingest users. With `use_username_as_clientid` every ingest process needs its
- * own certificate (CN `cloud-ingest-N`), or they would take over each other's session.
+ * The shipped device ACL plus cloud ingest users and operators (`linekeeper fleet`). With
+ * `use_username_as_clientid` every ingest process and every operator session needs its own certificate (CN
+ * `cloud-ingest-N`, `fleet-operator-N`), or they would take over each other's session.
  */
 export const FLEET_ACL = `${[1, 2, 3, 4]
   .map((i) => `user cloud-ingest-${i}\ntopic readwrite lk/v1/#\ntopic read $share/ingest/lk/v1/#\n`)
   .join('\n')}
+${[1, 2].map((i) => `user fleet-operator-${i}\ntopic readwrite lk/v1/#\n`).join('\n')}
 ${DEVICE_ACL}`;
 
 type Teardown = { teardown(fn: () => unknown): void };
@@ -111,8 +113,8 @@ export class SyncRig {
     };
   }
 
-  /** Starts an ingest process (its own connection and pool); several split the load. */
-  async startIngest(): Promise<Ingest> {
+  /** Starts an ingest process (its own connection and pool, logging to `log`); several split the load. */
+  async startIngest(log: Logger = silentLogger): Promise<Ingest> {
     const name = `cloud-ingest-${this.ingests.length + 1}`;
     const connection = new MqttConnection({
       url: this.broker.url,
@@ -127,7 +129,7 @@ export class SyncRig {
     });
     const pool = this.postgres.pool();
     this.#pools.push(pool);
-    const ingest = new Ingest({ connection, pool, log: silentLogger });
+    const ingest = new Ingest({ connection, pool, log });
     await ingest.start();
     await connection.start();
     await connection.waitConnected(10_000);
