@@ -1,12 +1,18 @@
 /** A CallerChannel for tests that plays a list of raw caller inputs and records everything the line does. */
 import type { Lang } from '../../src/config/shop-schema.js';
-import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../../src/dialog/channel.js';
+import type {
+  CallerChannel,
+  CallerInput,
+  HandoffResult,
+  ListenOptions,
+  OwnerBriefing,
+} from '../../src/dialog/channel.js';
 
 /** Plays `inputs` in order (then silence); records what was said, handed off and texted. */
 export class InputChannel implements CallerChannel {
   readonly said: { text: string; lang: Lang }[] = [];
   readonly listens: ListenOptions[] = [];
-  readonly handoffs: { number: string; brief: string }[] = [];
+  readonly handoffs: ({ number: string } & OwnerBriefing)[] = [];
   readonly texts: { number: string; text: string }[] = [];
   hungUp = false;
   readonly #inputs: CallerInput[];
@@ -34,9 +40,9 @@ export class InputChannel implements CallerChannel {
     this.listens.push(options);
     return this.#inputs.shift() ?? { kind: 'silence' };
   }
-  async handoff(number: string, brief: string) {
-    this.handoffs.push({ number, brief });
-    return this.#handoff;
+  async handoff(number: string, briefing: OwnerBriefing) {
+    this.handoffs.push({ number, ...briefing });
+    return { result: this.#handoff, briefSpoken: this.#handoff === 'connected' };
   }
   async sendText(number: string, text: string) {
     this.texts.push({ number, text });
