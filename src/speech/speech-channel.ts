@@ -355,7 +355,7 @@ export class SpeechChannel implements CallerChannel {
     if (cached !== undefined) return Promise.resolve({ samples: cached, renderMs: 0 });
     if (!this.#o.worker.available) return Promise.resolve(undefined);
     return this.#o.worker.synthesize(text, lang).catch((e: unknown) => {
-      this.#o.log.warn(`could not synthesise "${text.slice(0, 20)}…": ${describeError(e)}`);
+      this.#o.log.warn(`could not synthesise speech: ${describeError(e)}`);
       return undefined;
     });
   }
