@@ -17,14 +17,17 @@ export class InputChannel implements CallerChannel {
   hungUp = false;
   readonly #inputs: CallerInput[];
   readonly #handoff: HandoffResult;
+  readonly #briefSpoken: boolean;
   readonly #langs: readonly Lang[] | undefined;
 
+  /** `briefSpoken` (default: when connected) says whether the owner heard the brief. */
   constructor(
     inputs: CallerInput[],
-    options: { handoff?: HandoffResult; recognizes?: readonly Lang[] } = {},
+    options: { handoff?: HandoffResult; briefSpoken?: boolean; recognizes?: readonly Lang[] } = {},
   ) {
     this.#inputs = [...inputs];
     this.#handoff = options.handoff ?? 'connected';
+    this.#briefSpoken = options.briefSpoken ?? this.#handoff === 'connected';
     this.#langs = options.recognizes;
     if (this.#langs !== undefined)
       this.recognizes = (lang: Lang) => (this.#langs as readonly Lang[]).includes(lang);
@@ -42,7 +45,7 @@ export class InputChannel implements CallerChannel {
   }
   async handoff(number: string, briefing: OwnerBriefing) {
     this.handoffs.push({ number, ...briefing });
-    return { result: this.#handoff, briefSpoken: this.#handoff === 'connected' };
+    return { result: this.#handoff, briefSpoken: this.#briefSpoken };
   }
   async sendText(number: string, text: string) {
     this.texts.push({ number, text });
