@@ -131,6 +131,11 @@ t.test('during opening hours the owner hears the brief on their mobile and is pu
     [normalisePhrase(`${INTRO} ${brief}`), 'putting them through now'],
     `the owner's leg, recognised: ${JSON.stringify(heard)}`,
   );
+  // The owner's leg is recorded from their answer on: its leading quiet is how long they waited for the brief.
+  const owner = rig.emulator.ownerRecordedSamples();
+  t.comment(
+    `the brief began ${Math.round(owner.findIndex((s) => Math.abs(s) > 1000) / 8)} ms after the answer`,
+  );
   t.same(rig.emulator.sms, [], 'no text: the owner heard the brief');
 
   // The owner's mobile rings out: the caller is taken back, leaves a callback request, the owner gets a text.
