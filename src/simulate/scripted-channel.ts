@@ -4,7 +4,14 @@
  * caller stays on the line silently, so the line ends the call.
  */
 import type { Lang } from '../config/shop-schema.js';
-import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
+import type {
+  CallerChannel,
+  CallerInput,
+  HandoffOutcome,
+  HandoffResult,
+  ListenOptions,
+  OwnerBriefing,
+} from '../dialog/channel.js';
 import type { CallFile } from './call-file.js';
 
 /** One event on the simulated line, in order (for transcripts). */
@@ -69,10 +76,11 @@ export class ScriptedTextChannel implements CallerChannel {
     return input;
   }
 
-  async handoff(number: string, brief: string): Promise<HandoffResult> {
+  /** The owner answers (and hears the brief) or not, as the call file says. */
+  async handoff(number: string, briefing: OwnerBriefing): Promise<HandoffOutcome> {
     const result: HandoffResult = this.#call.ownerAnswers ? 'connected' : 'no-answer';
-    this.#emit({ kind: 'handoff', number, brief, result });
-    return result;
+    this.#emit({ kind: 'handoff', number, brief: briefing.brief, result });
+    return { result, briefSpoken: this.#call.ownerAnswers };
   }
 
   async sendText(number: string, text: string): Promise<void> {

@@ -10,13 +10,21 @@
  * Without the worker (it crashed, or speech input is off) the call goes on in keypad mode: listen() returns
  * keypad digits, silence or `unrecognized: speech-unavailable`, and say() plays what is cached.
  */
-import type { ActiveCall } from '../calls/active-call.js';
+import type { ActiveCall, TransferOptions } from '../calls/active-call.js';
 import type { Lang } from '../config/shop-schema.js';
-import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
+import type {
+  CallerChannel,
+  CallerInput,
+  HandoffOutcome,
+  HandoffResult,
+  ListenOptions,
+  OwnerBriefing,
+} from '../dialog/channel.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { EchoGate } from './echo-gate.js';
 import { detectLanguage } from './lang-id.js';
+import { briefOwner, renderBriefing } from './owner-briefing.js';
 import { type PromptCache, splitSentences } from './prompt-cache.js';
 import type { SpeechWorker } from './worker/speech-worker.js';
 
@@ -29,8 +37,8 @@ export interface SpeechChannelOptions {
   worker: SpeechWorker;
   cache: PromptCache;
   log: Logger;
-  /** Calls the owner and connects (the modem/calls layer). */
-  handoff: (number: string, brief: string) => Promise<HandoffResult>;
+  /** Calls the owner, runs the brief on their leg and connects (the modem/calls layer). */
+  handoff: (number: string, options: TransferOptions) => Promise<HandoffResult>;
   /** Sends a text message (the modem layer). */
   sendText: (number: string, text: string) => Promise<void>;
   /** Caller speech stops the line talking (config speech.bargeIn). */
@@ -180,15 +188,7 @@ export class SpeechChannel implements CallerChannel {
       }
       // Render sentence by sentence; sentence n+1 renders while sentence n plays.
       const sentences = splitSentences(text);
-      const render = (sentence: string) => {
-        const cached = this.#o.cache.get(sentence, lang);
-        if (cached !== undefined) return Promise.resolve({ samples: cached, renderMs: 0 });
-        if (!this.#o.worker.available) return Promise.resolve(undefined);
-        return this.#o.worker.synthesize(sentence, lang).catch((e: unknown) => {
-          this.#o.log.warn(`could not synthesise a reply sentence: ${describeError(e)}`);
-          return undefined;
-        });
-      };
+      const render = (sentence: string) => this.#render(sentence, lang);
       let next = render(sentences[0] ?? text);
       for (let i = 0; i < sentences.length; i++) {
         const rendered = await Promise.race([next, interrupted.then(() => 'stopped' as const)]);
@@ -349,8 +349,30 @@ export class SpeechChannel implements CallerChannel {
     return { kind: 'dtmf', digits: this.#digits.shift() as string };
   }
 
-  handoff(number: string, brief: string): Promise<HandoffResult> {
-    return this.#o.handoff(number, brief);
+  /** Cached audio of `text`, or the worker's rendering of it; undefined when speech is unavailable. */
+  #render(text: string, lang: Lang): Promise<{ samples: Int16Array; renderMs: number } | undefined> {
+    const cached = this.#o.cache.get(text, lang);
+    if (cached !== undefined) return Promise.resolve({ samples: cached, renderMs: 0 });
+    if (!this.#o.worker.available) return Promise.resolve(undefined);
+    return this.#o.worker.synthesize(text, lang).catch((e: unknown) => {
+      this.#o.log.warn(`could not synthesise speech: ${describeError(e)}`);
+      return undefined;
+    });
+  }
+
+  async handoff(number: string, briefing: OwnerBriefing): Promise<HandoffOutcome> {
+    // The brief renders while the owner's phone rings, so it is ready when they pick up.
+    const audio = renderBriefing(briefing, async (text, lang) => (await this.#render(text, lang))?.samples);
+    let briefSpoken = false;
+    const result = await this.#o.handoff(number, {
+      ringTimeoutMs: briefing.ringTimeoutMs,
+      brief: async (owner) => {
+        const briefed = await briefOwner(owner, briefing, await audio);
+        briefSpoken = briefed.spoken;
+        return briefed.decision;
+      },
+    });
+    return { result, briefSpoken };
   }
 
   sendText(number: string, text: string): Promise<void> {

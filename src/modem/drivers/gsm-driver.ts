@@ -5,12 +5,19 @@
  */
 import type { PcmFrame } from '../../audio/frame.js';
 import { encodeSamples } from '../../audio/line-codec.js';
-import type { TransferResult } from '../../calls/active-call.js';
+import type { OwnerDecision, TransferResult } from '../../calls/active-call.js';
 import { describeError } from '../../errors.js';
-import { delay } from '../../time/clock.js';
+import { type Clock, delay } from '../../time/clock.js';
 import { failedWith } from '../at-command.js';
 import { parseClip } from '../caller-id.js';
-import type { CallListEntry, LineDriver, ModemCapabilities, ModemHealth, ModemIdentity } from '../driver.js';
+import type {
+  CallListEntry,
+  LineDriver,
+  LineTransferOptions,
+  ModemCapabilities,
+  ModemHealth,
+  ModemIdentity,
+} from '../driver.js';
 import type { SerialBinding } from '../serial-binding.js';
 import { decodeUcs2Hex, encodeUcs2Submit, fitsTextMode } from '../sms.js';
 import { DriverBase, type DriverOptions } from './driver-base.js';
@@ -24,6 +31,56 @@ const CLCC_STATES: CallListEntry['state'][] = [
   'waiting',
   'disconnect',
 ];
+
+/** How long the owner's phone rings by default before the caller is taken back (below most voicemail delays). */
+const OWNER_RING_MS = 25_000;
+/** How often `AT+CLCC` is read while the owner's leg is set up or briefed (end reports wake it sooner). */
+const LEG_POLL_MS = 500;
+/** How long after a consultation end reports are checked against `AT+CLCC`. */
+const VERIFY_ENDS_MS = 3000;
+
+/** The result of an owner's leg that never answered. */
+function unanswered(result: string): TransferResult {
+  if (result === 'BUSY') return { status: 'busy' };
+  if (result === 'NO ANSWER' || result === 'NO CARRIER') return { status: 'no-answer' };
+  return { status: 'failed', reason: result };
+}
+
+/** One warm transfer in progress: end reports and call progress wake its `AT+CLCC` watch. */
+class Consultation {
+  /** BUSY or NO ANSWER, when the network reported one for the owner's leg. */
+  progress: string | undefined;
+  /** Aborted when the owner's leg is over (or the caller's), which stops the brief. */
+  readonly ownerGone = new AbortController();
+  #woken = false;
+  #wake: (() => void) | undefined;
+
+  /** Ends the current (or the next) `pause` at once. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Waits `ms`, or less when woken. */
+  pause(clock: Clock, ms: number): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        this.#wake = undefined;
+        this.#woken = false;
+        timer.clear();
+        resolve();
+      };
+    });
+  }
+}
 
 /** Parses one `+CLCC:` line. */
 export function parseClcc(line: string): CallListEntry | undefined {
@@ -50,6 +107,10 @@ export class GsmDriver extends DriverBase<GsmDriverOptions> implements LineDrive
   #inCall = false;
   #audioOpen = false;
   #audioOff: (() => void) | undefined;
+  /** Set during a warm transfer: end reports then concern one of two legs. */
+  #consult: Consultation | undefined;
+  /** Until then, end reports are checked against AT+CLCC (the owner's leg may end after the caller is back). */
+  #verifyEndsUntil = 0;
 
   constructor(options: GsmDriverOptions) {
     super(options, options.profile.audio.format);
@@ -157,30 +218,168 @@ export class GsmDriver extends DriverBase<GsmDriverOptions> implements LineDrive
     return response.lines.map(parseClcc).filter((c): c is CallListEntry => c !== undefined);
   }
 
-  async transfer(number: string): Promise<TransferResult> {
-    const { engine } = this.o;
+  /**
+   * Warm transfer (27.007 +CHLD, hardware.md §2): `AT+CHLD=2` holds the caller, `ATD<owner>;` rings the owner,
+   * `AT+CLCC` shows when their leg turns active; then the brief plays over the call audio (which now carries the
+   * owner's leg) and `AT+CHLD=4` joins the two (explicit call transfer). When the owner is busy, does not answer
+   * within `ringTimeoutMs`, hangs up or declines, `AT+CHLD=1<x>` ends a leg still ringing and `AT+CHLD=1`
+   * releases the active leg and retrieves the held caller.
+   */
+  async transfer(number: string, options: LineTransferOptions = {}): Promise<TransferResult> {
+    const { engine, urcs, log } = this.o;
     const support = await engine.send({ text: 'AT+CHLD=?', infoPrefixes: ['+CHLD:'] }).catch(() => undefined);
-    const options = /\(([^)]*)\)/.exec(support?.lines[0] ?? '')?.[1]?.split(',') ?? [];
-    if (!options.includes('4'))
+    const chld = /\(([^)]*)\)/.exec(support?.lines[0] ?? '')?.[1]?.split(',') ?? [];
+    if (!chld.includes('4'))
       return {
         status: 'unsupported',
         reason: `the network offers no explicit call transfer (AT+CHLD=? gave ${support?.lines[0] ?? 'ERROR'})`,
       };
     try {
       await engine.send({ text: 'AT+CHLD=2', priority: 'control' });
-      await engine.send({ text: `ATD${number};`, priority: 'control', timeoutMs: 30000 });
-      await engine.send({ text: 'AT+CHLD=4', priority: 'control', timeoutMs: 10000 });
     } catch (e) {
-      const result = failedWith(e, 'error-result') ? e.failure.result : describeError(e);
-      if (result === 'BUSY') return { status: 'busy' };
-      if (result === 'NO ANSWER') return { status: 'no-answer' };
-      // Take the held caller back so the call is not left on hold.
-      await engine.send({ text: 'AT+CHLD=1', priority: 'control' }).catch(() => undefined);
-      return { status: 'failed', reason: result };
+      return { status: 'failed', reason: `the caller could not be put on hold: ${describeError(e)}` };
     }
-    // The call manager records the transfer as the end of the call; the driver only forgets it.
-    this.#ended('local', false);
-    return { status: 'connected' };
+    const consult = new Consultation();
+    this.#consult = consult;
+    const offProgress = urcs.on(/^(BUSY|NO ANSWER|VOICE CALL: BEGIN)/, (line) => {
+      if (!line.startsWith('VOICE CALL')) consult.progress = line;
+      consult.wake();
+    });
+    try {
+      const dialFailure = await engine
+        .send({ text: `ATD${number};`, priority: 'control', timeoutMs: 30000 })
+        .then(
+          () => undefined,
+          (e: unknown) => (failedWith(e, 'error-result') ? e.failure.result : describeError(e)),
+        );
+      if (dialFailure !== undefined) return await this.#takeBack(consult, unanswered(dialFailure));
+      const answer = await this.#ownerAnswer(consult, options.ringTimeoutMs ?? OWNER_RING_MS);
+      if (answer === 'caller-gone') return await this.#callerLeft();
+      if (answer !== 'answered') return await this.#takeBack(consult, unanswered(answer));
+      const decision = options.brief ? await this.#briefOwner(consult, options.brief) : 'connect';
+      if (decision === 'caller-gone') return await this.#callerLeft();
+      if (decision === 'owner-gone' || decision === 'silent')
+        return await this.#takeBack(consult, { status: 'no-answer' });
+      if (decision === 'decline') return await this.#takeBack(consult, { status: 'declined' });
+      try {
+        await engine.send({ text: 'AT+CHLD=4', priority: 'control', timeoutMs: 10000 });
+      } catch (e) {
+        log.warn(`joining the calls failed: ${describeError(e)}`);
+        return await this.#takeBack(consult, { status: 'failed', reason: describeError(e) });
+      }
+      // The call manager records the transfer as the end of the call; the driver only forgets it.
+      this.#consult = undefined;
+      this.#ended('local', false);
+      return { status: 'connected' };
+    } finally {
+      offProgress();
+      this.#consult = undefined;
+    }
+  }
+
+  /** The caller's and the owner's legs as `AT+CLCC` lists them (undefined when it could not be read). */
+  async #legs(): Promise<{ caller?: CallListEntry; owner?: CallListEntry } | undefined> {
+    const calls = await this.listCalls().catch(() => undefined);
+    if (calls === undefined) return undefined;
+    const live = calls.filter((c) => c.state !== 'disconnect');
+    return {
+      caller: live.find((c) => c.direction === 'incoming'),
+      owner: live.find((c) => c.direction === 'outgoing'),
+    };
+  }
+
+  /** Waits until the owner's leg turns active, ends, or rings past the deadline. */
+  async #ownerAnswer(
+    consult: Consultation,
+    ringTimeoutMs: number,
+  ): Promise<'answered' | 'caller-gone' | 'BUSY' | 'NO ANSWER'> {
+    const { clock } = this.o;
+    const deadline = clock.now() + ringTimeoutMs;
+    for (;;) {
+      const legs = await this.#legs();
+      if (legs !== undefined) {
+        if (!legs.caller) return 'caller-gone';
+        if (!legs.owner) return consult.progress === 'BUSY' ? 'BUSY' : 'NO ANSWER';
+        if (legs.owner.state === 'active') return 'answered';
+      }
+      const left = deadline - clock.now();
+      if (left <= 0) return 'NO ANSWER';
+      await consult.pause(clock, Math.min(LEG_POLL_MS, left));
+    }
+  }
+
+  /** Runs the brief while watching both legs; a leg that ends stops the brief (`ownerGone`). */
+  async #briefOwner(
+    consult: Consultation,
+    brief: NonNullable<LineTransferOptions['brief']>,
+  ): Promise<OwnerDecision | 'owner-gone' | 'caller-gone'> {
+    const { clock, log } = this.o;
+    let briefing = true;
+    let left: 'owner-gone' | 'caller-gone' | undefined;
+    const watching = (async () => {
+      while (briefing && left === undefined) {
+        await consult.pause(clock, LEG_POLL_MS);
+        const legs = briefing ? await this.#legs() : undefined;
+        if (legs === undefined || !briefing) continue;
+        left = !legs.caller ? 'caller-gone' : !legs.owner ? 'owner-gone' : undefined;
+        if (left !== undefined) consult.ownerGone.abort();
+      }
+    })();
+    try {
+      const decision = await brief(consult.ownerGone.signal, true).catch((e: unknown) => {
+        log.warn(`briefing the owner failed: ${describeError(e)}`);
+        return 'decline' as const;
+      });
+      return left ?? decision;
+    } finally {
+      briefing = false;
+      consult.wake();
+      await watching;
+    }
+  }
+
+  /**
+   * Takes the held caller back: `AT+CHLD=1<x>` ends the owner's leg while it still rings (1 alone only releases
+   * active calls), then `AT+CHLD=1` releases an active owner's leg and retrieves the held call. End reports of the
+   * owner's leg that arrive afterwards are checked against `AT+CLCC` before they end the caller's call.
+   */
+  async #takeBack(consult: Consultation, result: TransferResult): Promise<TransferResult> {
+    const { engine, clock, log } = this.o;
+    consult.ownerGone.abort();
+    try {
+      const legs = await this.#legs();
+      if (legs?.owner && legs.owner.state !== 'active')
+        await engine.send({ text: `AT+CHLD=1${legs.owner.index}`, priority: 'control' });
+      await engine.send({ text: 'AT+CHLD=1', priority: 'control' });
+    } catch (e) {
+      log.warn(`taking the caller back from hold failed: ${describeError(e)}`);
+      return {
+        status: 'failed',
+        reason: `the caller could not be taken back from hold: ${describeError(e)}`,
+      };
+    } finally {
+      this.#verifyEndsUntil = clock.now() + VERIFY_ENDS_MS;
+    }
+    return result;
+  }
+
+  /** The caller hung up while on hold: end the owner's leg too and report the end of the call. */
+  async #callerLeft(): Promise<TransferResult> {
+    const { engine, profile } = this.o;
+    this.#consult?.ownerGone.abort();
+    this.#consult = undefined;
+    for (const command of profile.hangup)
+      await engine.send({ text: command, priority: 'control' }).catch(() => undefined);
+    this.#ended('remote');
+    return { status: 'failed', reason: 'the caller hung up while on hold' };
+  }
+
+  /** An end report right after a consultation may belong to the owner's leg: end the call only if AT+CLCC agrees. */
+  async #confirmEnd(): Promise<void> {
+    const legs = await this.#legs();
+    if (legs?.caller && (legs.caller.state === 'active' || legs.caller.state === 'held')) return;
+    this.#verifyEndsUntil = 0;
+    this.#ended('remote');
   }
 
   async identify(): Promise<ModemIdentity> {
@@ -317,6 +516,8 @@ export class GsmDriver extends DriverBase<GsmDriverOptions> implements LineDrive
   }
 
   reset(): void {
+    this.#consult?.ownerGone.abort();
+    this.#consult = undefined;
     this.#active = false;
     this.#inCall = false;
     this.jitter.reset();
@@ -330,6 +531,15 @@ export class GsmDriver extends DriverBase<GsmDriverOptions> implements LineDrive
   #ended(cause: 'remote' | 'local' | 'lost', report = true): void {
     // VOICE CALL: END is followed by NO CARRIER, and a modem may repeat either: one end per call.
     if (!this.#active) return;
+    // With two legs up, an end report may be the owner's: the consultation reads AT+CLCC to tell.
+    if (cause === 'remote' && this.#consult) {
+      this.#consult.wake();
+      return;
+    }
+    if (cause === 'remote' && this.o.clock.now() < this.#verifyEndsUntil) {
+      void this.#confirmEnd();
+      return;
+    }
     const wasInCall = this.#inCall;
     this.#active = false;
     this.#inCall = false;

@@ -8,7 +8,7 @@
  */
 import type { PcmFrame } from '../../audio/frame.js';
 import { encodeSamples, LineAudioDecoder, type LineAudioFormat } from '../../audio/line-codec.js';
-import type { TransferResult } from '../../calls/active-call.js';
+import type { OwnerDecision, TransferResult } from '../../calls/active-call.js';
 import { describeError, ErrorCode, LinekeeperError } from '../../errors.js';
 import type { TimerHandle } from '../../time/clock.js';
 import { callerIdFromFields, parseCallerIdField } from '../caller-id.js';
@@ -17,6 +17,7 @@ import type {
   CallListEntry,
   LineDriver,
   LineEndCause,
+  LineTransferOptions,
   ModemCapabilities,
   ModemHealth,
   ModemIdentity,
@@ -40,6 +41,8 @@ export class V253Driver extends DriverBase<V253DriverOptions> implements LineDri
   #fieldsTimer: TimerHandle | undefined;
   #ringing = false;
   #inVoice = false;
+  /** Set while the owner's leg is being briefed: line tones then concern that leg. */
+  #consult: { ownerGone: AbortController; busy: boolean } | undefined;
 
   constructor(options: V253DriverOptions) {
     const vsm = options.profile.voiceFormats?.[options.format];
@@ -82,6 +85,12 @@ export class V253Driver extends DriverBase<V253DriverOptions> implements LineDri
     await engine.send({ text: 'AT+FCLASS=8', priority: 'control' });
     await engine.send({ text: `AT+VSM=${profile.voiceFormats?.[format]},8000`, priority: 'control' });
     await engine.send({ text: 'AT+VLS=1', priority: 'control' });
+    await this.#startDuplex();
+  }
+
+  /** Full-duplex voice (AT+VTR): line audio and DLE events in, our audio out. */
+  async #startDuplex(): Promise<void> {
+    const { engine, format } = this.o;
     this.decoder = new LineAudioDecoder(format);
     const dle = new DleDecoder(
       (bytes) => this.pushAudio(bytes),
@@ -120,15 +129,26 @@ export class V253Driver extends DriverBase<V253DriverOptions> implements LineDri
     return undefined;
   }
 
-  async transfer(number: string): Promise<TransferResult> {
+  /**
+   * Hook-flash transfer: `AT+VTS=!` puts the caller on hold at the exchange, `ATDT<owner>;` dials, and going
+   * on-hook hands the caller to the owner (the exchange's transfer on hang-up). With a brief, the line returns to
+   * voice mode after dialling and plays it into the owner's leg. An analog line gives no answer signal, so the
+   * brief repeats until the owner presses a key; busy tone or a decline flashes again, which drops the owner's
+   * leg and brings the caller back (three-way calling; exchange-dependent).
+   */
+  async transfer(number: string, options: LineTransferOptions = {}): Promise<TransferResult> {
     if (!/^[0-9*#]+$/.test(number.replace(/^\+/, '')))
       return { status: 'failed', reason: `cannot dial "${number}" on an analog line` };
     const { engine } = this.o;
     try {
       await this.#leaveVoice();
-      // Hook flash puts the caller on hold at the exchange; dialling and hanging up completes the transfer.
       await engine.send({ text: 'AT+VTS=!', priority: 'control' });
       await engine.send({ text: `ATDT${number.replace(/^\+/, '')};`, priority: 'control', timeoutMs: 30000 });
+      if (options.brief) {
+        const outcome = await this.#briefOwner(options.brief);
+        if (outcome !== 'connect') return await this.#takeBack(outcome);
+        await this.#leaveVoice();
+      }
       for (const command of this.o.profile.hangup) await engine.send({ text: command, priority: 'control' });
     } catch (e) {
       return { status: 'failed', reason: describeError(e) };
@@ -136,6 +156,36 @@ export class V253Driver extends DriverBase<V253DriverOptions> implements LineDri
     // The call manager records the transfer as the end of the call; the driver only forgets it.
     this.#finish('local', false);
     return { status: 'connected' };
+  }
+
+  /** Plays the brief into the owner's leg in voice mode; busy or dial tone there ends the owner's leg. */
+  async #briefOwner(
+    brief: NonNullable<LineTransferOptions['brief']>,
+  ): Promise<OwnerDecision | 'busy' | 'owner-gone'> {
+    const consult = { ownerGone: new AbortController(), busy: false };
+    this.#consult = consult;
+    try {
+      await this.#startDuplex();
+      const decision = await brief(consult.ownerGone.signal, false).catch((e: unknown) => {
+        this.o.log.warn(`briefing the owner failed: ${describeError(e)}`);
+        return 'decline' as const;
+      });
+      if (consult.busy) return 'busy';
+      return consult.ownerGone.signal.aborted ? 'owner-gone' : decision;
+    } finally {
+      this.#consult = undefined;
+    }
+  }
+
+  /** Flashes again to drop the owner's leg and talk to the caller, then resumes voice mode with them. */
+  async #takeBack(
+    outcome: Exclude<OwnerDecision, 'connect'> | 'busy' | 'owner-gone',
+  ): Promise<TransferResult> {
+    await this.#leaveVoice();
+    await this.o.engine.send({ text: 'AT+VTS=!', priority: 'control' });
+    await this.#startDuplex();
+    if (outcome === 'busy') return { status: 'busy' };
+    return outcome === 'decline' ? { status: 'declined' } : { status: 'no-answer' };
   }
 
   async identify(): Promise<ModemIdentity> {
@@ -188,6 +238,12 @@ export class V253Driver extends DriverBase<V253DriverOptions> implements LineDri
       case 'busy':
       case 'dial-tone':
       case 'loop-break':
+        // During a transfer these are the owner's leg: busy, or back to dial tone (the caller waits on hold).
+        if (this.#consult) {
+          this.#consult.busy ||= event.kind === 'busy';
+          this.#consult.ownerGone.abort();
+          return;
+        }
         // The far end hung up: the exchange plays busy or dial tone, or the loop current breaks.
         if (this.#inVoice || this.#ringing)
           void this.#remoteEnd(event.kind === 'busy' ? 'busy-tone' : event.kind);
