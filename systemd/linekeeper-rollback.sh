@@ -47,7 +47,7 @@ release() {
 # in the sticky install directory only the owner may replace it).
 switch_to() {
   link=$install_dir/.current.rollback.$$
-  ln -s "releases/$1" "$link"
+  ln -sT "releases/$1" "$link"
   chown -h "$(stat -c %u:%g "$install_dir/current")" "$link"
   mv -T "$link" "$install_dir/current"
   sync "$install_dir"
@@ -75,7 +75,7 @@ elif [ -f "$switched" ]; then
       "$result" "$exit_code${exit_status:+ $exit_status}" >"$tmp"
     chmod 0644 "$tmp"
     sync "$tmp"
-    mv -f "$tmp" "$record"
+    mv -fT "$tmp" "$record"
     rm -f "$switched"
     sync "$data_dir"
     rolled_back=yes
