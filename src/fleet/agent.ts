@@ -49,7 +49,10 @@ export interface CommandResponse {
   reason?: string;
 }
 
-/** Runs one command; the result becomes `data` of the response; throwing makes it an `error` response. */
+/**
+ * Runs one command; the result becomes `data` of the response; throwing makes it an `error` response. A job
+ * (models.install, app.update) reports its progress and its end through `job.progress`; throwing makes it FAILED.
+ */
 export type CommandHandler = (
   args: Record<string, unknown>,
   job: { id: string; progress: ProgressSink },
@@ -324,13 +327,12 @@ export class FleetAgent {
       const jobId = corrId || envelope.nonce;
       const progress = this.#progressSink(jobId, topicName);
       await respond({ status: 'ok', data: { jobId, status: 'QUEUED' } });
-      // Jobs run outside the message queue so that status and other commands keep answering meanwhile.
+      // Jobs run outside the message queue so that status and other commands keep answering meanwhile. Each
+      // reports its own end: both finish around a restart, and their SUCCEEDED must go out before it.
       void (async () => {
         try {
           await progress({ status: 'IN_PROGRESS', step: 'started' });
-          const result = await handler(args, { id: jobId, progress });
-          if (topicName !== 'app.update')
-            await progress({ status: 'SUCCEEDED', step: 'done', statusDetails: String(result) });
+          await handler(args, { id: jobId, progress });
         } catch (e) {
           await progress({ status: 'FAILED', step: 'failed', statusDetails: describeError(e) });
         }
@@ -387,7 +389,7 @@ export class FleetAgent {
       'logs.tail': async (args) => ({ lines: await journalTail(Number(args.lines ?? 100)) }),
       'models.install': async (args, job) => {
         if (!this.#o.updater) throw new Error('models.install is not available in this build');
-        return this.#o.updater.installModel(args as never, job.progress);
+        await this.#o.updater.installModel(args, job.progress);
       },
       'app.update': async (args, job) => {
         if (!this.#o.updater) throw new Error('app.update is not available in this build');

@@ -53,7 +53,7 @@ export function createFleetAgent(
 ): FleetAgent {
   const { config, log } = context;
   const stateFile = join(config.storage.dataDir, 'fleet-state.json');
-  // Config pushes, reload, restart and app updates (and their rollback) wait for the call in progress.
+  // Config pushes, reload, restart, new models and app updates (and their rollback) wait for the call in progress.
   const restarts = new IdleRestart(
     box.line.calls,
     (reason) => context.requestRestart(`fleet ${reason}`),
@@ -63,7 +63,9 @@ export function createFleetAgent(
   let agent: FleetAgent | undefined;
   const updater = new Updater({
     installDir: config.fleet.installDir,
+    dataDir: config.storage.dataDir,
     modelsDir: config.speech.modelsDir,
+    modelsBaseUrl: config.speech.modelsBaseUrl,
     get state() {
       if (!agent) throw new Error('the fleet agent has not started');
       return agent.state;

@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import {
   appendFile,
   copyFile,
@@ -33,6 +34,7 @@ import { loadDeviceConfig, loadShopProfile } from '../../src/config/load.js';
 import type { CommandResponse } from '../../src/fleet/agent.js';
 import type { CallsExport } from '../../src/fleet/calls-export.js';
 import { FleetOperator } from '../../src/fleet/operator.js';
+import { SWITCHED_FILE } from '../../src/fleet/rollback-files.js';
 import { generateFleetKeys, signEnvelope } from '../../src/fleet/signing.js';
 import type { Telemetry } from '../../src/fleet/telemetry.js';
 import { createFleetAgent } from '../../src/fleet/wiring.js';
@@ -440,6 +442,35 @@ t.test('telemetry reports the models that verify, checked again while the line i
   t.same((await box.publishedTelemetry()).versions.models, {}, 'a damaged model is not reported');
 });
 
+t.test('a model installed during a call is loaded by a restart after the hang-up', async (t) => {
+  const box = await startBox(t, 'sim7600');
+  await box.ring();
+  const progress: Record<string, unknown>[] = [];
+  // The shipped manifest's Silero VAD (copied from its npm package and checked against its pin, no download).
+  const installed = await box.command(
+    'models.install',
+    { name: 'silero-vad' },
+    { onProgress: (p) => progress.push(p), jobTimeoutMs: 60_000 },
+  );
+  t.match(installed, {
+    status: 'ok',
+    job: { status: 'SUCCEEDED', statusDetails: /installed and verified silero-vad/ },
+  });
+  t.ok(
+    progress.some((p) => p.step === 'verifying'),
+    progress.map((p) => p.step).join(' '),
+  );
+  t.same(box.restarts, [], 'the caller is not cut off');
+  box.emulator.hangUp();
+  await waitFor(() => box.restarts.length > 0, 'the restart after the call');
+  t.same(box.restarts, ['fleet new model silero-vad']);
+  t.match(
+    (await box.publishedTelemetry()).versions.models,
+    { 'silero-vad': /^[0-9a-f]{12}$/ },
+    'telemetry recognises the install',
+  );
+});
+
 t.test('an app update asked for during a call switches releases after the hang-up', async (t) => {
   const box = await startBox(t, 'sim7600');
   const build = join(box.dir, 'build');
@@ -473,6 +504,12 @@ t.test('an app update asked for during a call switches releases after the hang-u
   t.equal(await readlink(current), 'releases/2.0.0', 'switched once the line was free');
   t.match(progress.at(-1), { step: 'restarting', statusDetails: 'switched 1.0.0 → 2.0.0' });
   t.equal(box.agent.state.data.pendingUpdate?.deadline, undefined, 'no health deadline before the restart');
+  const switched = join(box.config.storage.dataDir, SWITCHED_FILE);
+  t.match(
+    await readFile(switched, 'utf8'),
+    /^from=1\.0\.0\nto=2\.0\.0\n$/m,
+    'unproven: the rollback script may undo it',
+  );
 
   const restartedAt = Date.now();
   await box.restartAgent();
@@ -485,4 +522,5 @@ t.test('an app update asked for during a call switches releases after the hang-u
     `the health deadline ${new Date(healthyBy).toISOString()} counts from the restart`,
   );
   t.equal(box.agent.state.data.pendingUpdate, undefined, 'nothing pending');
+  t.notOk(existsSync(switched), 'proven: nothing for the rollback script to undo');
 });

@@ -41,6 +41,18 @@ t.test(
     expect('/var/lib/linekeeper/keys', new RegExp(`^dir ${lk}:${lkGroup} 700$`));
     expect('/var/lib/linekeeper/keys/records.key', new RegExp(`^file ${lk}:${lkGroup} 600 `));
     expect('/etc/systemd/system/linekeeper.service', /^file 0:0 644 /);
+    // The rollback outside the releases: root's, in a directory the service user cannot write.
+    expect('/etc/systemd/system/linekeeper-rollback.service', /^file 0:0 644 /);
+    expect('/opt/linekeeper/libexec', /^dir 0:0 755$/);
+    expect('/opt/linekeeper/libexec/linekeeper-rollback', /^file 0:0 755 /);
+    t.equal(
+      await readFile(join(root, 'opt/linekeeper/libexec/linekeeper-rollback'), 'utf8'),
+      await readFile(join(ROOT, 'systemd/linekeeper-rollback.sh'), 'utf8'),
+    );
+    t.match(
+      await readFile(join(root, 'etc/systemd/system/linekeeper.service'), 'utf8'),
+      /^OnFailure=linekeeper-rollback\.service$/m,
+    );
     expect('/etc/systemd/system/multi-user.target.wants/linekeeper.service', /^link .*linekeeper\.service$/);
     expect('/etc/default/linekeeper', /^file 0:0 644 /);
     // The key is the daemon's own key file (what `linekeeper keys init` writes), so the daemon can open the store.

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { isLinekeeperError } from '../../src/errors.js';
@@ -19,76 +16,7 @@ import {
 } from '../../src/speech/models/manifest.js';
 import { verifyAll, verifyModel } from '../../src/speech/models/verify.js';
 import { runCli } from '../helpers/cli.js';
-
-/** Builds a small model archive the way sherpa-onnx releases are laid out: one top directory. */
-function makeArchive(dir: string): Buffer {
-  const model = join(dir, 'src', 'tiny-model');
-  execFileSync('mkdir', ['-p', model]);
-  // Random-ish content so bzip2 cannot shrink it to nothing and the transfer can be cut in the middle.
-  const bytes = Buffer.alloc(200_000);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 3)) & 0xff;
-  writeFileSync(join(model, 'model.onnx'), bytes);
-  writeFileSync(join(model, 'tokens.txt'), '<blk> 0\nYES 1\n');
-  const archive = join(dir, 'tiny-model.tar.bz2');
-  execFileSync('tar', ['-cjf', archive, '-C', join(dir, 'src'), 'tiny-model']);
-  return readFileSync(archive);
-}
-
-interface Served {
-  baseUrl: string;
-  requests: { url: string; range: string | undefined }[];
-  /** Cut the next N responses after half the body. */
-  cutNext: number;
-}
-
-async function serve(t: { teardown(fn: () => Promise<void>): void }, archive: Buffer): Promise<Served> {
-  const served: Served = { baseUrl: '', requests: [], cutNext: 0 };
-  const server = createServer((req: IncomingMessage, res) => {
-    served.requests.push({ url: req.url ?? '', range: req.headers.range });
-    if (req.url !== '/asr-models/tiny-model.tar.bz2') {
-      res.writeHead(404).end();
-      return;
-    }
-    const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = match ? Number(match[1]) : 0;
-    const body = archive.subarray(start);
-    res.writeHead(match ? 206 : 200, {
-      'content-length': body.length,
-      ...(match ? { 'content-range': `bytes ${start}-${archive.length - 1}/${archive.length}` } : {}),
-    });
-    if (served.cutNext > 0) {
-      served.cutNext--;
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
-      return;
-    }
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  served.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return served;
-}
-
-function manifestFor(archive: Buffer, sha256 = createHash('sha256').update(archive).digest('hex')): Manifest {
-  return {
-    version: 1,
-    baseUrl: 'https://example.invalid/never-used',
-    models: [
-      {
-        name: 'tiny-model',
-        kind: 'asr-offline',
-        engine: 'sherpa-onnx',
-        languages: ['en'],
-        licence: 'test',
-        source: { url: 'asr-models/tiny-model.tar.bz2', sha256, size: archive.length },
-        files: [
-          { role: 'model', path: 'model.onnx' },
-          { role: 'tokens', path: 'tokens.txt' },
-        ],
-      },
-    ],
-  };
-}
+import { makeArchive, manifestFor, serve } from '../helpers/model-archive.js';
 
 function capture() {
   const lines: string[] = [];

