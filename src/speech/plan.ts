@@ -8,7 +8,8 @@ import type { ShopProfile } from '../config/shop-schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Manifest, ModelKind } from './models/manifest.js';
 import { type ModelStatus, modelFile, verifyAll } from './models/verify.js';
-import { grammarsFor, POCKETSPHINX_DICT, readDictionaryWords, shopPhrases } from './recognize/grammar.js';
+import { decoderModelsFor } from './recognize/grammar.js';
+import { POCKETSPHINX_DICT, readPronouncingDictionary } from './recognize/pronouncing-dictionary.js';
 import type { RecognizerPlan, WorkerConfig } from './worker/protocol.js';
 
 /** The engines chosen and the model states behind the choice. */
@@ -31,7 +32,7 @@ export async function planSpeech(options: {
   manifest: Manifest;
   profile: ShopProfile;
   log: Logger;
-  /** Extra phrases for the recognizer grammar (e.g. keypad-menu words from the conversation). */
+  /** Extra phrases for the recognizer's language model (e.g. keypad-menu words from the conversation). */
   extraPhrases?: readonly string[];
 }): Promise<SpeechPlan> {
   const { speech, log } = options;
@@ -53,10 +54,9 @@ export async function planSpeech(options: {
         },
       };
     } else if (pocketsphinx) {
-      const dictionary = await readDictionaryWords();
       recognizer = {
         type: 'pocketsphinx',
-        grammars: grammarsFor([...shopPhrases(options.profile), ...(options.extraPhrases ?? [])], dictionary),
+        decoders: decoderModelsFor(options.profile, await readPronouncingDictionary(), options.extraPhrases),
       };
     }
   }

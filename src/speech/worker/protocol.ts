@@ -5,12 +5,13 @@
 import type { Lang } from '../../config/shop-schema.js';
 import type { VoiceFeatures } from '../../dialog/channel.js';
 import type { Expectation, Recognition, VadEvent } from '../engines.js';
+import type { DecoderModel } from '../recognize/grammar.js';
 import type { SherpaOfflineModel } from '../recognize/sherpa-offline.js';
 import type { FliteVoice } from '../synth/flite.js';
 
 /** Which recognizer the worker runs, with everything it needs (model paths already verified by the daemon). */
 export type RecognizerPlan =
-  | { type: 'pocketsphinx'; grammars: Record<Expectation, string> }
+  | { type: 'pocketsphinx'; decoders: Record<Expectation, DecoderModel> }
   | { type: 'sherpa-offline'; model: SherpaOfflineModel }
   | { type: 'none' };
 
