@@ -1,37 +1,21 @@
 /**
  * A `CallerChannel` that plays a call file's turns as text: each `say` is injected as a transcript, as if a
  * recognizer had heard it. The caller waits for each reply before the next turn; when the script runs out the
- * caller stays on the line silently, so the line ends the call.
+ * caller stays on the line silently, so the line ends the call. Transcripts come from wrapping it in an
+ * ObservedChannel.
  */
 import type { Lang } from '../config/shop-schema.js';
 import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
 import type { CallFile } from './call-file.js';
-
-/** One event on the simulated line, in order (for transcripts). */
-export type LineEvent =
-  | { kind: 'line'; text: string; lang: Lang }
-  | { kind: 'caller'; input: CallerInput }
-  | { kind: 'handoff'; number: string; brief: string; result: HandoffResult }
-  | { kind: 'text'; number: string; text: string }
-  | { kind: 'hangup' };
 
 /** The scripted text channel. */
 export class ScriptedTextChannel implements CallerChannel {
   readonly #call: CallFile;
   #next = 0;
   #hungUp = false;
-  /** Everything that happened, in order. */
-  readonly events: LineEvent[] = [];
-  readonly #onEvent: ((event: LineEvent) => void) | undefined;
 
-  constructor(call: CallFile, onEvent?: (event: LineEvent) => void) {
+  constructor(call: CallFile) {
     this.#call = call;
-    this.#onEvent = onEvent;
-  }
-
-  #emit(event: LineEvent): void {
-    this.events.push(event);
-    this.#onEvent?.(event);
   }
 
   /** Steps of the script the line did not get to (it ended the call first). */
@@ -39,8 +23,7 @@ export class ScriptedTextChannel implements CallerChannel {
     return this.#call.turns.length - this.#next;
   }
 
-  async say(text: string, lang: Lang): Promise<{ interrupted: boolean }> {
-    this.#emit({ kind: 'line', text, lang });
+  async say(_text: string, _lang: Lang): Promise<{ interrupted: boolean }> {
     const upcoming = this.#call.turns[this.#next];
     return { interrupted: upcoming !== undefined && 'say' in upcoming && upcoming.bargeIn === true };
   }
@@ -65,22 +48,16 @@ export class ScriptedTextChannel implements CallerChannel {
         input = { kind: 'silence' };
       } else input = { kind: 'hangup' };
     }
-    this.#emit({ kind: 'caller', input });
     return input;
   }
 
-  async handoff(number: string, brief: string): Promise<HandoffResult> {
-    const result: HandoffResult = this.#call.ownerAnswers ? 'connected' : 'no-answer';
-    this.#emit({ kind: 'handoff', number, brief, result });
-    return result;
+  async handoff(_number: string, _brief: string): Promise<HandoffResult> {
+    return this.#call.ownerAnswers ? 'connected' : 'no-answer';
   }
 
-  async sendText(number: string, text: string): Promise<void> {
-    this.#emit({ kind: 'text', number, text });
-  }
+  async sendText(_number: string, _text: string): Promise<void> {}
 
   async hangup(): Promise<void> {
     this.#hungUp = true;
-    this.#emit({ kind: 'hangup' });
   }
 }
