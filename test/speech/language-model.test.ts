@@ -144,6 +144,10 @@ t.test(
     for (let i = 0; i < padded.length; i++) padded[i] = (padded[i] as number) + ((i * 7919) % 5) - 2;
     await writeFile(join(dir, 'turn.wav'), encodeWav({ samples: padded, sampleRate: 16000 }));
     const hmm = await lineAcousticModel(join(dir, 'hmm'));
+    t.match(
+      await readFile(join(hmm, 'feat.params'), 'utf8'),
+      `\n-cmninit ${LINE_AUDIO_CMN.map((c) => c.toFixed(2)).join(',')}\n`,
+    );
     const { stdout } = await promisify(execFile)('pocketsphinx_continuous', [
       '-hmm',
       hmm,
