@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../src/log/logger.js';
 import { fixedPrompts, PromptCache } from '../src/speech/prompt-cache.js';
-import { normalisePhrase } from '../src/speech/recognize/grammar.js';
+import { normalisePhrase } from '../src/speech/recognize/caller-speech.js';
 import { SpeechChannel } from '../src/speech/speech-channel.js';
 import { SpeechWorker } from '../src/speech/worker/speech-worker.js';
 import { MemoryCall } from '../test/helpers/memory-call.js';

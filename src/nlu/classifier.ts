@@ -23,6 +23,9 @@ import {
 } from './softmax.js';
 import { trainingSet } from './training-set.js';
 
+/** How much an FAQ example with its topic masked counts as an example of `none`. */
+const MASKED_STRENGTH = 0.25;
+
 /** Below this calibrated probability the best intent is not trusted and the answer is `none`. */
 export const MIN_CONFIDENCE = 0.3;
 const FOLDS = 3;
@@ -62,21 +65,31 @@ function nll(model: SoftmaxWeights, held: SparseExample[], temperature: number):
 
 /** Trains one language's model from a profile. */
 export function trainLanguage(profile: ShopProfile, lang: Lang): StoredLanguageModel {
-  const set = trainingSet(profile, lang);
+  const plain = trainingSet(profile, lang).map((u) => ({ ...u, features: featurize(u.text, lang) }));
+  // The FAQ examples again with only their function words ("do you have …"), as examples of `none`: the frame
+  // of a question is no evidence for an FAQ, its topic is. A question about a topic the profile never mentions
+  // ("do you have wifi") then has only its frame to go on and comes out as `none`.
+  const masked = plain
+    .filter((u) => u.source === 'faq')
+    .map((u) => ({
+      intent: 'none',
+      strength: MASKED_STRENGTH,
+      whole: u.features.words.length,
+      features: featurize(u.text, lang, { topicMasked: true }),
+    }))
+    .filter((u) => u.features.words.length > 0 && u.features.words.length < u.whole);
+  const set = [...plain, ...masked];
   const labels = [...new Set(set.map((u) => u.intent))];
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const perClass = new Map<string, number>();
   for (const u of set) perClass.set(u.intent, (perClass.get(u.intent) ?? 0) + u.strength);
   const average = set.length / labels.length;
-  const featurized = set.map((u) => {
-    const f = featurize(u.text, lang);
-    return {
-      ...f,
-      label: labelIndex.get(u.intent) as number,
-      // Balanced: each intent weighs the same in total, whether the profile gave it 3 examples or we gave 30.
-      weight: (u.strength * average) / (perClass.get(u.intent) as number),
-    };
-  });
+  const featurized = set.map((u) => ({
+    ...u.features,
+    label: labelIndex.get(u.intent) as number,
+    // Balanced: each intent weighs the same in total, whether the profile gave it 3 examples or we gave 30.
+    weight: (u.strength * average) / (perClass.get(u.intent) as number),
+  }));
   const features = [...new Set(featurized.flatMap((u) => u.features))];
   const index = new Map(features.map((f, i) => [f, i]));
   const examples: SparseExample[] = featurized.map((u) => ({

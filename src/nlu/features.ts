@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Jieba } from '@node-rs/jieba';
 import type { Lang } from '../config/shop-schema.js';
 import { CONCEPTS } from './data/concepts.js';
+import { EN_FUNCTION_WORDS, ZH_FUNCTION_WORDS } from './data/function-words.js';
 
 const require = createRequire(import.meta.url);
 let jieba: Jieba | undefined;
@@ -128,27 +129,45 @@ export interface UtteranceFeatures {
   words: string[];
 }
 
+/** How an utterance is featurized beyond its text. */
+export interface FeaturizeOptions {
+  /** Keep only the function words ("do you have …"): topic words give no word, bigram, concept or character. */
+  topicMasked?: boolean;
+}
+
+const EN_FUNCTION = new Set(EN_FUNCTION_WORDS.map(stem));
+const ZH_FUNCTION = new Set(ZH_FUNCTION_WORDS);
+
 /** Features of an utterance in a language (deduplicated). */
-export function featurize(text: string, lang: Lang): UtteranceFeatures {
+export function featurize(text: string, lang: Lang, options: FeaturizeOptions = {}): UtteranceFeatures {
   const out = new Set<string>();
-  let words: string[];
+  // Runs of adjacent kept tokens: a masked topic word breaks bigrams (and characters) apart.
+  const runs: string[][] = [[]];
+  const keep = (token: string, kept: boolean) => {
+    if (kept) runs[runs.length - 1]?.push(token);
+    else if (runs[runs.length - 1]?.length !== 0) runs.push([]);
+  };
   if (lang === 'en') {
-    const raw = englishWords(text);
-    words = raw.map(stem);
-    for (const w of words) out.add(`w:${w}`);
-    for (let i = 0; i + 1 < words.length; i++) out.add(`b:${words[i]}_${words[i + 1]}`);
-    for (const c of englishConcepts(raw)) out.add(`c:${c}`);
+    for (const raw of englishWords(text)) keep(raw, !options.topicMasked || EN_FUNCTION.has(stem(raw)));
+    for (const run of runs) {
+      const stems = run.map(stem);
+      for (const w of stems) out.add(`w:${w}`);
+      for (let i = 0; i + 1 < stems.length; i++) out.add(`b:${stems[i]}_${stems[i + 1]}`);
+    }
+    for (const c of englishConcepts(runs.flatMap((r) => [...r, '']))) out.add(`c:${c}`);
   } else {
     const norm = normaliseChinese(text);
-    words = segmenter()
-      .cut(norm, false)
-      .filter((w) => w.trim().length > 0)
-      .map((w) => (/^\d+$/.test(w) ? '#num' : w));
-    for (const w of words) out.add(`w:${w}`);
-    const chars = [...norm.replace(/\s+/g, '')];
-    for (const ch of chars) out.add(`u:${ch}`);
-    for (let i = 0; i + 1 < chars.length; i++) out.add(`b:${chars[i]}${chars[i + 1]}`);
-    for (const c of chineseConcepts(norm)) out.add(`c:${c}`);
+    for (const w of segmenter().cut(norm, false))
+      if (w.trim().length > 0) keep(w, !options.topicMasked || ZH_FUNCTION.has(w));
+    for (const w of runs.flat()) out.add(`w:${/^\d+$/.test(w) ? '#num' : w}`);
+    const texts = options.topicMasked ? runs.map((r) => r.join('')) : [norm.replace(/\s+/g, '')];
+    for (const run of texts) {
+      const chars = [...run];
+      for (const ch of chars) out.add(`u:${ch}`);
+      for (let i = 0; i + 1 < chars.length; i++) out.add(`b:${chars[i]}${chars[i + 1]}`);
+    }
+    for (const c of chineseConcepts(options.topicMasked ? texts.join(' ') : norm)) out.add(`c:${c}`);
   }
+  const words = runs.flat().map((w) => (lang === 'en' ? stem(w) : /^\d+$/.test(w) ? '#num' : w));
   return { features: [...out], words };
 }

@@ -45,6 +45,8 @@ export class AudioCaller {
   constructor(
     private readonly modem: VirtualModem,
     private readonly call: CallFile,
+    /** Hears the words of each `say` turn as the caller starts speaking them. */
+    private readonly onSpoken?: (text: string) => void,
   ) {}
 
   /** Polls the line's recorded audio (every 20 ms) until `check` holds; false after the timeout. */
@@ -89,8 +91,11 @@ export class AudioCaller {
         // Start talking half a second into the line's reply instead of waiting for it to finish.
         await this.#waitFor((reply) => speechShape(reply).spokeMs >= 500, LINE_TIMEOUT_MS);
       } else if (!(await this.#lineFinished())) return;
-      if ('say' in step) await this.modem.sendAudio(await this.#speech(step.say, step.audio));
-      else if ('dtmf' in step) await this.modem.pressKeys(step.dtmf);
+      if ('say' in step) {
+        const speech = await this.#speech(step.say, step.audio);
+        this.onSpoken?.(step.say);
+        await this.modem.sendAudio(speech);
+      } else if ('dtmf' in step) await this.modem.pressKeys(step.dtmf);
       else await new Promise((r) => setTimeout(r, step.silence * 1000));
     }
   }

@@ -1,15 +1,20 @@
 /** A readable, live transcript of a simulated call (for `simulate` without --json and for `npm start`). */
 import type { TurnRecord } from '../records/call-record.js';
-import type { LineEvent } from './scripted-channel.js';
+import type { LineEvent } from './observed-channel.js';
 
-/** Formats one line-event as transcript lines. */
-export function formatEvent(event: LineEvent): string[] {
+/**
+ * Formats one line-event as transcript lines. In audio mode (`heard`) the caller's own words come as `spoken`
+ * events and what the line recognised of them is shown as `heard`.
+ */
+export function formatEvent(event: LineEvent, options: { heard?: boolean } = {}): string[] {
   switch (event.kind) {
     case 'line':
       return [`  line   › ${event.text}`];
+    case 'spoken':
+      return [`  caller › ${event.text}`];
     case 'caller': {
       const input = event.input;
-      if (input.kind === 'speech') return [`  caller › ${input.text}`];
+      if (input.kind === 'speech') return [`  ${options.heard ? 'heard ' : 'caller'} › ${input.text}`];
       if (input.kind === 'dtmf') return [`  caller › [keys ${input.digits}]`];
       if (input.kind === 'silence') return ['  caller › [silence]'];
       if (input.kind === 'hangup') return ['  caller › [hangs up]'];

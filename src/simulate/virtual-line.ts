@@ -19,9 +19,13 @@ import type { TurnRecord } from '../records/call-record.js';
 import { SpeechService } from '../speech/speech-service.js';
 import { AudioCaller } from './audio-caller.js';
 import type { CallFile } from './call-file.js';
+import { type LineEvent, ObservedChannel } from './observed-channel.js';
 import { type SimulatedCall, simulateCall } from './simulate-call.js';
 
-/** Plays one call file in audio mode through the virtual modem and returns the checked call record. */
+/**
+ * Plays one call file in audio mode through the virtual modem and returns the checked call record with, per
+ * caller input, the words the caller spoke for it; `onEvent` hears the call as it happens.
+ */
 export async function simulateAudioCall(options: {
   shop: LoadedShop;
   classifier: IntentClassifier;
@@ -29,7 +33,8 @@ export async function simulateAudioCall(options: {
   speech: DeviceConfig['speech'];
   log: Logger;
   onTurn?: (turn: TurnRecord) => void;
-}): Promise<SimulatedCall> {
+  onEvent?: (event: LineEvent) => void;
+}): Promise<SimulatedCall & { spoken: (string | null)[] }> {
   const { shop, classifier, call, log } = options;
   const profile = profileById('sim7600');
   const emulator = new VirtualModem(profile);
@@ -53,21 +58,26 @@ export async function simulateAudioCall(options: {
     await line.start();
     await speech.start();
     const connected = new Promise<LineCall>((resolve) => line.calls.once('connected', resolve));
-    const caller = new AudioCaller(emulator, call).play();
+    let channel: ObservedChannel | undefined;
+    // The caller speaks only once the line has greeted them, so the channel exists by then.
+    const caller = new AudioCaller(emulator, call, (text) => channel?.emit({ kind: 'spoken', text })).play();
     const answered = await connected;
-    const channel = speech.channelFor(
-      answered,
-      {
-        handoff: async (number, options) => handoffResult(await answered.transfer(number, options)),
-        sendText: (number, text) => line.modem.sendText(number, text),
-      },
-      log,
+    channel = new ObservedChannel(
+      speech.channelFor(
+        answered,
+        {
+          handoff: async (number, options) => handoffResult(await answered.transfer(number, options)),
+          sendText: (number, text) => line.modem.sendText(number, text),
+        },
+        log,
+      ),
+      options.onEvent,
     );
     const result = await simulateCall(shop, classifier, call, channel, options.onTurn);
     await channel.hangup();
     emulator.hangUp();
     await caller;
-    return result;
+    return { ...result, spoken: channel.spokenPerInput() };
   } finally {
     await speech.stop();
     await line.stop();

@@ -11,7 +11,8 @@ import { porcupineInstalled } from './keyword-spotting/porcupine.js';
 import { ESCALATION_PHRASES, escalationPhrases, hotwordPhrases } from './keywords.js';
 import type { Manifest, ModelKind } from './models/manifest.js';
 import { type ModelStatus, modelFile, optionalModelFile, verifyAll } from './models/verify.js';
-import { grammarsFor, POCKETSPHINX_DICT, readDictionaryWords, shopPhrases } from './recognize/grammar.js';
+import { decoderModelsFor } from './recognize/grammar.js';
+import { POCKETSPHINX_DICT, readPronouncingDictionary } from './recognize/pronouncing-dictionary.js';
 import { modelingUnit, readVocabulary, type Spelling, spell, type Vocabulary } from './sherpa/tokens.js';
 import type { KeywordSpotterPlan, RecognizerPlan, WorkerConfig } from './worker/protocol.js';
 
@@ -153,7 +154,7 @@ export async function planSpeech(options: {
   manifest: Manifest;
   profile: ShopProfile;
   log: Logger;
-  /** Extra phrases for the recognizer grammar (e.g. keypad-menu words from the conversation). */
+  /** Extra phrases for the recognizer's language model (e.g. keypad-menu words from the conversation). */
   extraPhrases?: readonly string[];
 }): Promise<SpeechPlan> {
   const { speech, log } = options;
@@ -178,10 +179,9 @@ export async function planSpeech(options: {
     } else if ((wanted === 'auto' || wanted === 'sherpa-streaming') && streaming !== undefined) {
       recognizer = await streamingPlan(streaming, options);
     } else if (pocketsphinx) {
-      const dictionary = await readDictionaryWords();
       recognizer = {
         type: 'pocketsphinx',
-        grammars: grammarsFor([...shopPhrases(options.profile), ...(options.extraPhrases ?? [])], dictionary),
+        decoders: decoderModelsFor(options.profile, await readPronouncingDictionary(), options.extraPhrases),
       };
     }
   }

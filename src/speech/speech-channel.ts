@@ -60,6 +60,9 @@ export interface SayTiming {
   cached: boolean;
 }
 
+/** The longest a caller's turn may run past the listen timeout once they have started talking. */
+const MAX_UTTERANCE_MS = 20_000;
+
 /** CallerChannel over speech. */
 export class SpeechChannel implements CallerChannel {
   readonly #o: SpeechChannelOptions;
@@ -67,6 +70,8 @@ export class SpeechChannel implements CallerChannel {
   readonly #unsubscribe: (() => void)[] = [];
   #speechLost = false;
   #vadInSpeech = false;
+  /** When the VAD last heard speech start (performance.now()). */
+  #speechStartAt = Number.NEGATIVE_INFINITY;
   #playing = false;
   #lastPlayEnd = 0;
   #bargedIn = false;
@@ -103,8 +108,10 @@ export class SpeechChannel implements CallerChannel {
       }),
       worker.onVad((event) => {
         this.#vadInSpeech = event.type === 'speech-start';
-        if (event.type === 'speech-start') this.#checkBargeIn();
-        else for (const waiter of this.#vadEndWaiters.splice(0)) waiter();
+        if (event.type === 'speech-start') {
+          this.#speechStartAt = performance.now();
+          this.#checkBargeIn();
+        } else for (const waiter of this.#vadEndWaiters.splice(0)) waiter();
       }),
       worker.onKeyword((phrase) => this.#onKeyword(phrase)),
       worker.onLost((reason) => {
@@ -232,6 +239,10 @@ export class SpeechChannel implements CallerChannel {
     const pending = this.#bargeTurn;
     this.#bargeTurn = undefined;
     const turn = this.#speechLost ? undefined : (pending ?? this.#o.worker.listen(options.expect ?? 'open'));
+    const turnStart = bargedIn ? Number.NEGATIVE_INFINITY : performance.now();
+    // Silence is the timeout only while the caller has not spoken in this turn: a caller who started talking
+    // near its end gets what they said (the worker ends the turn at their pause), within a long-utterance cap.
+    const endOfTurn = () => (this.#speechStartAt < turnStart ? deadline : deadline + MAX_UTTERANCE_MS);
     const heard = turn?.heard.then(
       (h) => ({ heard: h }),
       (e: unknown) => ({ error: e }),
@@ -248,9 +259,7 @@ export class SpeechChannel implements CallerChannel {
         const wait = new Promise<'tick'>((resolve) => {
           this.#onDigit = () => resolve('tick');
           this.#onInputEnd = () => resolve('tick');
-          // Silence only while the caller is not mid-utterance; a started utterance gets its result.
-          const left = deadline - performance.now();
-          timer = setTimeout(() => resolve('tick'), Math.max(0, left));
+          timer = setTimeout(() => resolve('tick'), Math.max(0, endOfTurn() - performance.now()));
         });
         const got = await Promise.race([wait, heard ?? new Promise<never>(() => {})]);
         clearTimeout(timer);
@@ -283,7 +292,7 @@ export class SpeechChannel implements CallerChannel {
         if (this.#speechLost && turn !== undefined)
           return { kind: 'unrecognized', reason: 'speech-unavailable' };
         if (
-          performance.now() >= deadline &&
+          performance.now() >= endOfTurn() &&
           !this.#vadInSpeech &&
           this.#digits.length === 0 &&
           !this.#ended

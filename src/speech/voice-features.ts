@@ -7,6 +7,11 @@ import { measureFrame } from '../audio/levels.js';
 import type { VoiceFeatures } from '../dialog/channel.js';
 
 const FRAME = 512;
+/**
+ * Fewer syllables than this give no speaking rate: for "yes please" the count over the utterance's own length is
+ * mostly where the VAD cut it, and read as "much faster than at the start" it alone escalated calm callers.
+ */
+const MIN_RATE_SYLLABLES = 4;
 
 function pitchOf(frame: Int16Array, rate: number): number | undefined {
   const minLag = Math.floor(rate / 400);
@@ -69,6 +74,6 @@ export function voiceFeatures(samples: Int16Array, rate: number): VoiceFeatures 
   const features: VoiceFeatures = { energyDb: Math.round(energyDb * 10) / 10 };
   const median = pitches[Math.floor(pitches.length / 2)];
   if (median !== undefined) features.pitchHz = Math.round(median);
-  if (seconds > 0.3 && peaks > 0) features.rate = Math.round((peaks / seconds) * 10) / 10;
+  if (seconds > 0.3 && peaks >= MIN_RATE_SYLLABLES) features.rate = Math.round((peaks / seconds) * 10) / 10;
   return features;
 }

@@ -11,7 +11,7 @@ import { type LoadedShop, loadShopProfile, validateDeviceConfig } from '../../sr
 import { createLogger } from '../../src/log/logger.js';
 import type { CallRecord } from '../../src/records/call-record.js';
 import { speechShape } from '../../src/simulate/audio-caller.js';
-import { normalisePhrase } from '../../src/speech/recognize/grammar.js';
+import { normalisePhrase } from '../../src/speech/recognize/caller-speech.js';
 import { SpeechService } from '../../src/speech/speech-service.js';
 import { type LineRig, startLineRig, until } from '../helpers/line-rig.js';
 import { SHARED_EXAMPLES } from '../helpers/paths.js';

@@ -8,13 +8,9 @@ import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { fetchModel } from '../../src/speech/models/install.js';
 import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
 import { PromptCache } from '../../src/speech/prompt-cache.js';
-import {
-  buildJsgf,
-  grammarsFor,
-  readDictionaryWords,
-  shopPhrases,
-} from '../../src/speech/recognize/grammar.js';
+import { buildJsgf, decoderModelsFor } from '../../src/speech/recognize/grammar.js';
 import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
+import { readPronouncingDictionary } from '../../src/speech/recognize/pronouncing-dictionary.js';
 import { SpeechChannel } from '../../src/speech/speech-channel.js';
 import { type FliteVoice, fliteSynthesize } from '../../src/speech/synth/flite.js';
 import type { WorkerConfig } from '../../src/speech/worker/protocol.js';
@@ -54,18 +50,17 @@ export async function bakery(): Promise<ShopProfile> {
   return (await loadShopProfile(join(projectRoot(), 'examples', 'shop-bakery.yaml'))).profile;
 }
 
-/** A worker config with the verified VAD and pocketsphinx grammars of the bakery (plus extra phrases). */
+/** A worker config with the verified VAD and the bakery's pocketsphinx decoders (plus extra phrases). */
 export async function workerConfigFor(
   vadModel: string | null,
   extraPhrases: string[] = [],
 ): Promise<WorkerConfig> {
-  const dictionary = await readDictionaryWords();
   return {
     vadModel,
     endpointSilenceMs: 300,
     recognizer: {
       type: 'pocketsphinx',
-      grammars: grammarsFor([...shopPhrases(await bakery()), ...extraPhrases], dictionary),
+      decoders: decoderModelsFor(await bakery(), await readPronouncingDictionary(), extraPhrases),
     },
     englishVoice: 'slt',
   };
@@ -73,7 +68,7 @@ export async function workerConfigFor(
 
 /** Recognises recorded 8 kHz line audio again with a separate pocketsphinx limited to the replies it may hold. */
 export async function recogniseAgain(audio: Int16Array, replies: readonly string[]): Promise<string> {
-  const grammar = buildJsgf([...replies], await readDictionaryWords());
+  const grammar = { jsgf: buildJsgf([...replies], await readPronouncingDictionary()) };
   // A fresh pocketsphinx loads its model first: allow it time for the first hypothesis.
   const recognizer = await createPocketsphinx(
     { open: grammar, yesno: grammar, digits: grammar },
@@ -93,7 +88,7 @@ export async function recogniseAgain(audio: Int16Array, replies: readonly string
 export const GREETING = 'Thank you for calling Golden Crust Bakery. How can I help you?';
 
 /**
- * A started speech worker (verified VAD, pocketsphinx with the bakery grammar plus `replies`), a prompt cache
+ * A started speech worker (verified VAD, pocketsphinx with the bakery's model plus `replies`), a prompt cache
  * holding the greeting, and `open(call)` for a SpeechChannel on a call; `lines` collects the log.
  */
 export async function startSpeechRig(

@@ -4,6 +4,7 @@ import { simulationReport } from '../../src/cli/commands/simulate.js';
 import { loadShopProfile } from '../../src/config/load.js';
 import { IntentClassifier } from '../../src/nlu/classifier.js';
 import { loadCallFile } from '../../src/simulate/call-file.js';
+import { ObservedChannel } from '../../src/simulate/observed-channel.js';
 import { ScriptedTextChannel } from '../../src/simulate/scripted-channel.js';
 import { simulateCall } from '../../src/simulate/simulate-call.js';
 import { ROOT, SHARED_EXAMPLES } from '../helpers/paths.js';
@@ -29,9 +30,9 @@ t.test('every example call passes in text mode', async (t) => {
   t.ok(names.length >= 9, `${names.length} calls`);
   for (const name of names) {
     const call = await loadCallFile(`${CALLS}${name}`);
-    const channel = new ScriptedTextChannel(call);
+    const channel = new ObservedChannel(new ScriptedTextChannel(call));
     const { record, failures } = await simulateCall(shop, classifier, call, channel);
-    const report = simulationReport(call.file, record, failures);
+    const report = simulationReport(call.file, { record, failures, spoken: channel.spokenPerInput() });
     t.same(report.failures, [], name);
     t.ok(report.passed, name);
     t.ok(

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_EXAMPLES } from '../helpers/paths.js';
-import { installVad } from '../helpers/speech.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'lk-sim-cli-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -48,32 +47,6 @@ t.test('a readable transcript without --json', async (t) => {
   t.match(result.stdout, /line {3}› We're open now until 19:00 today/);
   t.match(result.stdout, /expectations: all met/);
 });
-
-t.test(
-  '--input audio: the caller speaks through the virtual modem and the line answers in speech',
-  async (t) => {
-    const speechModels = join(dir, 'speech-models');
-    await installVad(speechModels);
-    const audio = await runCli([
-      'simulate',
-      ...shop,
-      '--call',
-      `${SHARED_EXAMPLES}calls/hours-en.yaml`,
-      '--input',
-      'audio',
-      '--speech-models',
-      speechModels,
-      '--json',
-    ]);
-    const report = JSON.parse(audio.stdout.slice(audio.stdout.indexOf('{'))) as {
-      outcome: string;
-      turns: { recognised: string | null; intent: string | null; reply: string }[];
-    };
-    t.equal(report.turns[0]?.intent, 'hours', `heard "${report.turns[0]?.recognised}"`);
-    t.match(report.turns[0]?.reply, /19:00/);
-    t.equal(report.outcome, 'resolved');
-  },
-);
 
 t.test('a broken call file names its problems', async (t) => {
   const file = join(dir, 'broken.yaml');

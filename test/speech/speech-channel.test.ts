@@ -76,3 +76,23 @@ t.test('the line echo does not barge in; the caller talking over the reply does,
   await spoken;
   t.match(input, { kind: 'speech', text: /speak to a person/, bargedIn: true });
 });
+
+t.test(
+  'a caller still talking when the listen times out is heard to the end, not taken for silence',
+  async (t) => {
+    const { open } = await startSpeechRig(t, REPLIES);
+    const call = new MemoryCall({ delayMs: 120, lossDb: 12 });
+    t.teardown(() => call.end());
+    const channel = open(call);
+    const words = await lineSpeech(
+      'I have been waiting two hours for my delivery and nobody answers the phone',
+    );
+    t.ok(words.length > 8000 * 3, `${(words.length / 8000).toFixed(1)} s of speech`);
+    // The utterance runs well past the 1 s window; its result comes after the VAD has heard it end.
+    const listening = channel.listen({ timeoutMs: 1000 });
+    const spoken = call.speak(words);
+    const input = await listening;
+    await spoken;
+    t.match(input, { kind: 'speech', text: /waiting/ });
+  },
+);

@@ -2,26 +2,21 @@
  * `linekeeper simulate`: plays a call file (shared/examples/calls/README.md) against the conversation and prints
  * the call record; exits 1 when the file's `expect` block is not met.
  */
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadShopProfile, validateDeviceConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { loadOrTrain } from '../../nlu/model-store.js';
-import type { CallRecord, TurnRecord } from '../../records/call-record.js';
+import type { TurnRecord } from '../../records/call-record.js';
 import { loadCallFile } from '../../simulate/call-file.js';
 import { capturedFields } from '../../simulate/expectations.js';
-import { ScriptedTextChannel } from '../../simulate/scripted-channel.js';
-import { simulateCall } from '../../simulate/simulate-call.js';
+import type { LineEvent } from '../../simulate/observed-channel.js';
+import { type PlayedCall, playCall } from '../../simulate/play-call.js';
 import { formatEvent, formatTurnNote } from '../../simulate/transcript.js';
-import { simulateAudioCall } from '../../simulate/virtual-line.js';
 import { EXAMPLE_PROFILE } from './demo.js';
-import { defaultModelDir } from './model-dir.js';
-
-/** Where `scripts/setup.sh --dev` installs the verified speech models of a development checkout. */
-export const DEV_SPEECH_MODELS = fileURLToPath(new URL('../../../../models/installed', import.meta.url));
+import { DEV_SPEECH_MODELS, defaultModelDir } from './model-dir.js';
 
 /** The machine-readable summary `simulate --json` prints. */
-export function simulationReport(file: string, record: CallRecord, failures: string[]) {
+export function simulationReport(file: string, { record, failures, spoken }: PlayedCall) {
   return {
     file,
     passed: failures.length === 0,
@@ -29,8 +24,9 @@ export function simulationReport(file: string, record: CallRecord, failures: str
     outcome: record.outcome,
     escalation: record.escalation ?? null,
     fields: capturedFields(record),
-    turns: record.turns.map((t) => ({
-      said: t.transcript ?? null,
+    turns: record.turns.map((t, i) => ({
+      // In audio mode the caller's own words; in text mode they are the transcript.
+      said: spoken[i] ?? t.transcript ?? null,
       recognised: t.transcript ?? null,
       dtmf: t.dtmf ?? null,
       lang: t.lang ?? null,
@@ -86,36 +82,27 @@ export function registerSimulate(program: Command): void {
         const live = !options.json;
         const out = (line: string) => process.stdout.write(`${line}\n`);
         if (live) out(`${call.file} · caller ${call.caller ?? 'withheld'} · ${call.at.toISOString()}`);
-        const onTurn = (turn: TurnRecord) => {
-          if (!live) return;
-          // In audio mode the turn shows what the recognizer heard and what the line said back.
-          if (options.input === 'audio') {
-            out(`  caller: ${turn.transcript ?? (turn.dtmf ? `[keys ${turn.dtmf}]` : '[silence]')}`);
-            out(`  line:   ${turn.reply}`);
-          }
-          const note = formatTurnNote(turn);
-          if (note !== undefined) out(note);
-        };
-        const { record, failures } =
-          options.input === 'audio'
-            ? await simulateAudioCall({
-                shop,
-                classifier,
-                call,
-                speech: validateDeviceConfig({
-                  speech: { modelsDir: options.speechModels, promptCacheDir: '' },
-                }).config.speech,
-                log: createLogger({ level: 'warn' }),
-                onTurn,
-              })
-            : await simulateCall(
-                shop,
-                classifier,
-                call,
-                new ScriptedTextChannel(call, live ? (e) => formatEvent(e).forEach(out) : undefined),
-                onTurn,
-              );
-        if (options.json) out(JSON.stringify(simulationReport(call.file, record, failures), null, 2));
+        const played = await playCall({
+          shop,
+          classifier,
+          call,
+          input: options.input,
+          speech: validateDeviceConfig({ speech: { modelsDir: options.speechModels, promptCacheDir: '' } })
+            .config.speech,
+          // Logs go to stderr: stdout is the transcript or the JSON report.
+          log: createLogger({ level: 'warn', write: (l) => process.stderr.write(`${l}\n`) }),
+          ...(live
+            ? {
+                onEvent: (e: LineEvent) => formatEvent(e, { heard: options.input === 'audio' }).forEach(out),
+                onTurn: (turn: TurnRecord) => {
+                  const note = formatTurnNote(turn);
+                  if (note !== undefined) out(note);
+                },
+              }
+            : {}),
+        });
+        const { record, failures } = played;
+        if (options.json) out(JSON.stringify(simulationReport(call.file, played), null, 2));
         else {
           out(
             `  outcome: ${record.outcome}${record.escalation ? ` (${record.escalation.reason}, ${record.escalation.action})` : ''}`,

@@ -1,45 +1,19 @@
 /**
- * JSGF grammars for pocketsphinx, built from the shop profile: on 8 kHz telephone audio its open language model
- * collapses and only a grammar survives (speech-models.md §3.2), so every phrase a caller is likely to say (FAQ
- * examples, escalation keywords, built-in intent phrases) becomes an alternative. Phrases with words the
- * pronouncing dictionary lacks are dropped (pocketsphinx refuses the whole grammar otherwise).
+ * What each pocketsphinx decoder searches, built from the shop profile. Open turns use a trigram language model
+ * estimated from what callers are expected to say (caller-speech.ts): on 8 kHz telephone audio the stock open
+ * model collapses (speech-models.md §3.2), and a grammar of whole phrases forces anything else onto the nearest
+ * phrase ("great thank you bye" came out as "great thanks"), while a model of the shop's own word sequences
+ * keeps them apart. Yes/no answers and digits keep small JSGF grammars, which suit their closed sets.
  */
-import { readFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { ShopProfile } from '../../config/shop-schema.js';
 import type { Expectation } from '../engines.js';
+import { callerSentences, normalisePhrase } from './caller-speech.js';
+import { buildArpa } from './language-model.js';
+import { dictionaryText, type PronouncingDictionary, pronounce } from './pronouncing-dictionary.js';
 
-/** Where Debian's pocketsphinx-en-us puts its pronouncing dictionary. */
-export const POCKETSPHINX_DICT = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
-
-/** What callers say to any shop, whatever its profile (the conversation's built-in intents). */
-export const BUILT_IN_PHRASES: readonly string[] = [
-  'what are your opening hours',
-  'when are you open',
-  'are you open today',
-  'are you open tomorrow',
-  'what time do you close',
-  'where are you',
-  'what is your address',
-  'how do i get there',
-  'i want to book',
-  'i would like to make a booking',
-  'i would like to order a cake',
-  'where is my order',
-  'is my order ready',
-  'i want to speak to a person',
-  'can i talk to someone',
-  'let me speak to the owner',
-  'agent',
-  'person',
-  'operator',
-  'human',
-  'thank you',
-  'goodbye',
-  'that is all',
-  'yes',
-  'no',
-  'repeat that please',
-];
+/** What one decoder searches: a JSGF grammar, or an ARPA language model with the dictionary of its words. */
+export type DecoderModel = { jsgf: string } | { arpa: string; dict: string };
 
 const YES_NO = [
   'yes',
@@ -54,37 +28,12 @@ const YES_NO = [
 ];
 const DIGITS = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
-/** Lowercases, spells out what the dictionary cannot read and strips punctuation. */
-export function normalisePhrase(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[’']/g, "'")
-    .replace(/[^a-z' ]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** Reads the words of a CMU-style pronouncing dictionary (`word(2)` variants fold into `word`). */
-export async function readDictionaryWords(file = POCKETSPHINX_DICT): Promise<Set<string>> {
-  const words = new Set<string>();
-  for (const line of (await readFile(file, 'utf8')).split('\n')) {
-    const word = line.split(' ', 1)[0]?.replace(/\(\d+\)$/, '');
-    if (word) words.add(word);
-  }
-  return words;
-}
-
-/** The English phrases a shop's callers are expected to say. */
-export function shopPhrases(profile: ShopProfile): string[] {
-  return [
-    ...profile.faq.flatMap((f) => f.examples.en ?? []),
-    ...(profile.escalation.keywords.en ?? []),
-    ...BUILT_IN_PHRASES,
-  ];
-}
-
 /** A JSGF grammar with one public rule whose alternatives are the phrases the dictionary can pronounce. */
-export function buildJsgf(phrases: readonly string[], dictionary: ReadonlySet<string>, loop = false): string {
+export function buildJsgf(
+  phrases: readonly string[],
+  dictionary: PronouncingDictionary,
+  loop = false,
+): string {
   const usable = [
     ...new Set(
       phrases.map(normalisePhrase).filter((p) => p !== '' && p.split(' ').every((w) => dictionary.has(w))),
@@ -95,14 +44,38 @@ export function buildJsgf(phrases: readonly string[], dictionary: ReadonlySet<st
   return `#JSGF V1.0;\ngrammar linekeeper;\npublic <utterance> = ${loop ? `( ${body} )+` : body};\n`;
 }
 
-/** The grammar text for each expectation. */
-export function grammarsFor(
-  phrases: readonly string[],
-  dictionary: ReadonlySet<string>,
-): Record<Expectation, string> {
+/** A trigram model of the shop's callers with a dictionary of exactly its words. */
+export function buildLanguageModel(
+  profile: ShopProfile,
+  dictionary: PronouncingDictionary,
+  extraPhrases: readonly string[] = [],
+): { arpa: string; dict: string } {
+  const sentences = callerSentences(profile, extraPhrases);
+  const known = (word: string) => pronounce(dictionary, word) !== undefined;
+  const words = new Set(sentences.flatMap((s) => s.words).filter(known));
+  return { arpa: buildArpa(sentences, { order: 3, known }), dict: dictionaryText(dictionary, words) };
+}
+
+/** The decoder model for each expectation. */
+export function decoderModelsFor(
+  profile: ShopProfile,
+  dictionary: PronouncingDictionary,
+  extraPhrases: readonly string[] = [],
+): Record<Expectation, DecoderModel> {
   return {
-    open: buildJsgf(phrases, dictionary),
-    yesno: buildJsgf(YES_NO, dictionary),
-    digits: buildJsgf(DIGITS, dictionary, true),
+    open: buildLanguageModel(profile, dictionary, extraPhrases),
+    yesno: { jsgf: buildJsgf(YES_NO, dictionary) },
+    digits: { jsgf: buildJsgf(DIGITS, dictionary, true) },
   };
+}
+
+/** Writes a decoder model's files next to `prefix` and returns the pocketsphinx arguments that load them. */
+export async function writeDecoderModel(model: DecoderModel, prefix: string): Promise<string[]> {
+  if ('jsgf' in model) {
+    await writeFile(`${prefix}.gram`, model.jsgf);
+    return ['-jsgf', `${prefix}.gram`];
+  }
+  await writeFile(`${prefix}.arpa`, model.arpa);
+  await writeFile(`${prefix}.dict`, model.dict);
+  return ['-lm', `${prefix}.arpa`, '-dict', `${prefix}.dict`];
 }

@@ -1,21 +1,24 @@
 /**
- * pocketsphinx (Debian, English) as persistent streaming child processes, one per grammar (open shop phrases,
- * yes/no, digits), started once and fed 16 kHz audio only while a turn listens.
+ * pocketsphinx (Debian, English) as persistent streaming child processes, one per expectation (open speech with
+ * the shop's language model, yes/no and digits with grammars), started once and fed 16 kHz audio only while a
+ * turn listens.
  *
- *   accept(16 kHz) ──dither──> sh -c 'cat | pocketsphinx_continuous -infile /dev/stdin -jsgf G' ──lines──> finish()
+ *   accept(16 kHz) ──dither──> sh -c 'cat | pocketsphinx_continuous -infile /dev/stdin -lm L -dict D' ──lines──> finish()
  *
  * `cat |` because pocketsphinx cannot open Node's socketpair stdin as /dev/stdin (speech-models.md §3.2).
  * Its own VAD ends an utterance after 0.5 s of silence; when our VAD has already ended the turn, `finish()`
  * pushes that silence at once so the hypothesis comes out in milliseconds, not after real time.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { clampInt16 } from '../../audio/frame.js';
 import { ErrorCode, LinekeeperError } from '../../errors.js';
 import type { Expectation, Recognition, Recognizer } from '../engines.js';
+import { type DecoderModel, writeDecoderModel } from './grammar.js';
+import { lineAcousticModel } from './line-acoustic-model.js';
 
 const RATE = 16000;
 /** Silence pushed at the end of a turn: more than pocketsphinx's -vad_postspeech (50 frames = 0.5 s). */
@@ -37,11 +40,12 @@ class Decoder {
   waiter: (() => void) | undefined;
   exited: string | undefined;
 
-  constructor(grammar: string, onExit: (why: string) => void) {
+  constructor(searchArgs: string[], onExit: (why: string) => void) {
     this.process = spawn('sh', [
       '-c',
-      'cat | exec pocketsphinx_continuous -infile /dev/stdin -logfn /dev/null -jsgf "$0"',
-      grammar,
+      'cat | exec pocketsphinx_continuous -infile /dev/stdin -logfn /dev/null "$@"',
+      'pocketsphinx',
+      ...searchArgs,
     ]);
     createInterface({ input: this.process.stdout }).on('line', (line) => {
       const text = line.trim();
@@ -127,9 +131,9 @@ class PocketsphinxRecognizer implements Recognizer {
   }
 }
 
-/** Starts one pocketsphinx process per grammar; `onCrash` hears of a decoder that died while in use. */
+/** Starts one pocketsphinx process per expectation; `onCrash` hears of a decoder that died while in use. */
 export async function createPocketsphinx(
-  grammars: Record<Expectation, string>,
+  models: Record<Expectation, DecoderModel>,
   options: { finishTimeoutMs?: number; onCrash?: (why: string) => void } = {},
 ): Promise<Recognizer> {
   const dir = await mkdtemp(join(tmpdir(), 'linekeeper-jsgf-'));
@@ -138,10 +142,12 @@ export async function createPocketsphinx(
     if (recognizer !== undefined && !recognizer.closing) options.onCrash?.(why);
   };
   const decoders = {} as Record<Expectation, Decoder>;
-  for (const [expect, grammar] of Object.entries(grammars) as [Expectation, string][]) {
-    const file = join(dir, `${expect}.gram`);
-    await writeFile(file, grammar);
-    decoders[expect] = new Decoder(file, onExit);
+  const hmm = await lineAcousticModel(join(dir, 'hmm'));
+  for (const [expect, model] of Object.entries(models) as [Expectation, DecoderModel][]) {
+    decoders[expect] = new Decoder(
+      ['-hmm', hmm, ...(await writeDecoderModel(model, join(dir, expect)))],
+      onExit,
+    );
   }
   recognizer = new PocketsphinxRecognizer(decoders, dir, options.finishTimeoutMs ?? 2000);
   return recognizer;

