@@ -2,9 +2,10 @@
  * Tells the caller's own speech from the line's echo of what the box is playing (a Geigel double-talk test):
  * the line returns the box's audio delayed and attenuated, so a caller frame whose peak exceeds half the
  * loudest reference peak of the echo window cannot be echo alone. With the VAD saying "speech", a few such
- * frames in a row mean the caller is talking over the box: barge-in.
+ * frames in a row mean the caller is talking over the box: barge-in. It also tells how long ago that voice
+ * began, so the caller's turn can start there rather than in the echo before it.
  */
-import { FRAME_MS } from '../audio/frame.js';
+import { FRAME_MS, FRAME_SAMPLES, LINE_SAMPLE_RATE } from '../audio/frame.js';
 import { measureFrame } from '../audio/levels.js';
 
 /** How far ahead of our estimate the line may play a frame, ms. */
@@ -31,6 +32,8 @@ export class EchoGate {
   /** Reference peaks of played frames by the time they reach the line. */
   #reference: { at: number; peak: number }[] = [];
   #recent: boolean[] = [];
+  /** Caller audio (samples) since the first frame of the caller's current stretch of voice. */
+  #voiceSamples: number | undefined;
 
   constructor(options: EchoGateOptions = {}) {
     this.#maxDelay = options.maxEchoDelayMs ?? 1000;
@@ -41,7 +44,7 @@ export class EchoGate {
 
   /** Records audio handed to the line at `startAt` (ms), played from then at real time. */
   played(samples: Int16Array, startAt: number): void {
-    const frame = (FRAME_MS * 8000) / 1000;
+    const frame = FRAME_SAMPLES;
     for (let i = 0, n = 0; i < samples.length; i += frame, n++) {
       this.#reference.push({
         at: startAt + n * FRAME_MS,
@@ -67,6 +70,14 @@ export class EchoGate {
     const nearEnd = level.rmsDb > this.#minDb && level.peak > this.#ratio * refPeak;
     this.#recent.push(nearEnd);
     if (this.#recent.length > 10) this.#recent.shift();
+    if (this.#voiceSamples !== undefined) this.#voiceSamples += frame.length;
+    else if (nearEnd) this.#voiceSamples = frame.length;
+    if (!this.#recent.includes(true)) this.#voiceSamples = undefined;
     return this.#recent.filter(Boolean).length >= this.#needed;
+  }
+
+  /** How long ago (ms of line audio) the caller's current stretch of voice began; undefined when they are quiet. */
+  get voiceMs(): number | undefined {
+    return this.#voiceSamples === undefined ? undefined : (this.#voiceSamples * 1000) / LINE_SAMPLE_RATE;
   }
 }

@@ -13,6 +13,11 @@ function load(): Promise<FastText> {
   return model;
 }
 
+/** Loads the model ahead of the first transcript (the first load takes a few hundred ms). */
+export async function warmLanguageId(): Promise<void> {
+  await load();
+}
+
 /** `en` or `zh` for a transcript; CJK characters decide at once, otherwise fastText, defaulting to English. */
 export async function detectLanguage(text: string): Promise<Lang> {
   if (/[\u3400-\u9fff]/.test(text)) return 'zh';

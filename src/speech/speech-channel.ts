@@ -23,13 +23,15 @@ import type {
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { EchoGate } from './echo-gate.js';
-import { detectLanguage } from './lang-id.js';
+import { detectLanguage, warmLanguageId } from './lang-id.js';
 import { briefOwner, renderBriefing } from './owner-briefing.js';
 import { type PromptCache, splitSentences } from './prompt-cache.js';
 import type { SpeechWorker } from './worker/speech-worker.js';
 
 /** A spotted keyword counts only if the caller's own voice was heard this recently, ms (not the line's echo). */
 const KEYWORD_NEAR_END_MS = 1000;
+/** Longest a VAD segment that began in the echo of our words holds back the next turn after the echo window, ms. */
+const ECHO_SEGMENT_MAX_MS = 1500;
 
 /** What the channel needs besides the call. */
 export interface SpeechChannelOptions {
@@ -108,10 +110,9 @@ export class SpeechChannel implements CallerChannel {
       }),
       worker.onVad((event) => {
         this.#vadInSpeech = event.type === 'speech-start';
-        if (event.type === 'speech-start') {
-          this.#speechStartAt = performance.now();
-          this.#checkBargeIn();
-        } else for (const waiter of this.#vadEndWaiters.splice(0)) waiter();
+        if (event.type === 'speech-start') this.#speechStartAt = performance.now();
+        this.#checkBargeIn();
+        this.#onLine?.();
       }),
       worker.onKeyword((phrase) => this.#onKeyword(phrase)),
       worker.onLost((reason) => {
@@ -122,6 +123,10 @@ export class SpeechChannel implements CallerChannel {
         );
         this.#onInputEnd?.();
       }),
+    );
+    // Transcripts without a language tag go through language ID: load it while the greeting plays.
+    warmLanguageId().catch((e: unknown) =>
+      options.log.warn(`language identification could not load: ${describeError(e)}`),
     );
     if (!worker.available || options.speechInputOff === true) {
       this.#speechLost = true;
@@ -135,12 +140,15 @@ export class SpeechChannel implements CallerChannel {
   }
 
   #recentNearEnd = false;
+  /** Hears every caller frame and VAD event while listen() waits for the echo to settle. */
+  #onLine: (() => void) | undefined;
 
   #onAudio(frame: Int16Array): void {
     if (!this.#speechLost) this.#o.worker.sendAudio(frame);
     this.#recentNearEnd = this.#gate.caller(frame, performance.now());
     if (this.#recentNearEnd) this.#lastNearEndAt = performance.now();
     this.#checkBargeIn();
+    this.#onLine?.();
   }
 
   #checkBargeIn(): void {
@@ -151,8 +159,8 @@ export class SpeechChannel implements CallerChannel {
   /** The caller talks over the line: stop playback and start their turn. */
   #interrupt(): void {
     this.#bargedIn = true;
-    // Start the caller's turn now, from just before this moment (the echo before it is not their words).
-    this.#bargeTurn ??= this.#o.worker.listen('open', true);
+    // Start the caller's turn where the gate heard their voice begin (the echo before it is not their words).
+    this.#bargeTurn ??= this.#o.worker.listen('open', this.#gate.voiceMs);
     this.#o.call.stopPlayback();
     this.#gate.stopped(performance.now());
     this.#onBargeIn?.();
@@ -230,16 +238,16 @@ export class SpeechChannel implements CallerChannel {
     if (this.#ended) return { kind: 'hangup' };
     const bargedIn = this.#bargedIn;
     this.#bargedIn = false;
-    const deadline = performance.now() + options.timeoutMs;
-    // Let the line's echo of our last words die away, unless the caller is already talking over them.
-    const tail = this.#lastPlayEnd + (this.#o.echoTailMs ?? 400) - performance.now();
-    if (!bargedIn && tail > 0) await new Promise((r) => setTimeout(r, tail));
-    // The VAD may still be inside the echo's segment: start the turn after it, or its tail becomes the turn.
-    if (!bargedIn && this.#vadInSpeech && !this.#speechLost) await this.#vadSpeechEnd(1500);
+    const calledAt = performance.now();
+    const deadline = calledAt + options.timeoutMs;
+    const voiceMs = bargedIn || this.#speechLost ? undefined : await this.#echoSettled();
     const pending = this.#bargeTurn;
     this.#bargeTurn = undefined;
-    const turn = this.#speechLost ? undefined : (pending ?? this.#o.worker.listen(options.expect ?? 'open'));
-    const turnStart = bargedIn ? Number.NEGATIVE_INFINITY : performance.now();
+    const turn = this.#speechLost
+      ? undefined
+      : (pending ?? this.#o.worker.listen(options.expect ?? 'open', voiceMs));
+    // A caller already talking (over the line, or heard over its echo) has spoken in this turn.
+    const turnStart = bargedIn || voiceMs !== undefined ? Number.NEGATIVE_INFINITY : calledAt;
     // Silence is the timeout only while the caller has not spoken in this turn: a caller who started talking
     // near its end gets what they said (the worker ends the turn at their pause), within a long-utterance cap.
     const endOfTurn = () => (this.#speechStartAt < turnStart ? deadline : deadline + MAX_UTTERANCE_MS);
@@ -253,9 +261,7 @@ export class SpeechChannel implements CallerChannel {
         if (this.#ended) return { kind: 'hangup' };
         if (this.#spotted !== undefined) return this.#spottedInput();
         if (this.#digits.length > 0) return await this.#collectDigits(options);
-        if (turn === undefined && this.#lostReported()) {
-          return { kind: 'unrecognized', reason: 'speech-unavailable' };
-        }
+        if (turn === undefined && !this.#lostNoticed) return this.#unavailable();
         const wait = new Promise<'tick'>((resolve) => {
           this.#onDigit = () => resolve('tick');
           this.#onInputEnd = () => resolve('tick');
@@ -265,7 +271,7 @@ export class SpeechChannel implements CallerChannel {
         clearTimeout(timer);
         if (got !== 'tick') {
           if ('error' in got) {
-            if (this.#speechLost) return { kind: 'unrecognized', reason: 'speech-unavailable' };
+            if (this.#speechLost) return this.#unavailable();
             return { kind: 'unrecognized', reason: describeError(got.error) };
           }
           const h = got.heard;
@@ -289,8 +295,7 @@ export class SpeechChannel implements CallerChannel {
             ...(bargedIn ? { bargedIn: true } : {}),
           };
         }
-        if (this.#speechLost && turn !== undefined)
-          return { kind: 'unrecognized', reason: 'speech-unavailable' };
+        if (this.#speechLost && turn !== undefined) return this.#unavailable();
         if (
           performance.now() >= endOfTurn() &&
           !this.#vadInSpeech &&
@@ -316,24 +321,44 @@ export class SpeechChannel implements CallerChannel {
     return { kind: 'speech', text, lang, bargedIn: true, spottedKeyword: text };
   }
 
-  #vadEndWaiters: (() => void)[] = [];
-
-  #vadSpeechEnd(maxMs: number): Promise<void> {
+  /**
+   * Before a turn, lets the line's echo of our last words die away without losing a caller who starts at once.
+   * Resolves with undefined once no echo can be in the VAD's current segment (the worker starts a turn already
+   * under way at the segment's start), or with how long ago the caller's voice began when the echo gate hears
+   * them over the echo (the turn starts there). An echo segment that outlasts the echo window by
+   * ECHO_SEGMENT_MAX_MS no longer holds the turn back.
+   */
+  #echoSettled(): Promise<number | undefined> {
+    const echoEnd = this.#lastPlayEnd + (this.#o.echoTailMs ?? 400);
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, maxMs);
-      this.#vadEndWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      const timers: NodeJS.Timeout[] = [];
+      const settle = (voiceMs: number | undefined) => {
+        for (const timer of timers) clearTimeout(timer);
+        this.#onLine = undefined;
+        resolve(voiceMs);
+      };
+      const check = () => {
+        const now = performance.now();
+        if (this.#ended || this.#speechLost) settle(undefined);
+        else if (now >= echoEnd && (!this.#vadInSpeech || this.#speechStartAt >= echoEnd)) settle(undefined);
+        else if (this.#vadInSpeech && this.#recentNearEnd) settle(this.#gate.voiceMs);
+        else if (now >= echoEnd + ECHO_SEGMENT_MAX_MS) settle(undefined);
+      };
+      this.#onLine = check;
+      const now = performance.now();
+      timers.push(
+        setTimeout(check, Math.max(0, echoEnd - now)),
+        setTimeout(check, Math.max(0, echoEnd + ECHO_SEGMENT_MAX_MS - now)),
+      );
+      check();
     });
   }
 
-  /** Only the first listen after losing speech reports it; later ones simply wait for keys. */
+  /** Only one listen reports losing speech (the one it happened in, or the next); later ones wait for keys. */
   #lostNoticed = false;
-  #lostReported(): boolean {
-    if (this.#lostNoticed) return false;
+  #unavailable(): CallerInput {
     this.#lostNoticed = true;
-    return true;
+    return { kind: 'unrecognized', reason: 'speech-unavailable' };
   }
 
   /** Keypad input: one key, or for `digits` a number ended by # or a pause. */

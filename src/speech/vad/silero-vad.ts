@@ -3,6 +3,8 @@
  * line audio upsampled to 16 kHz; input is cut into the 512-sample windows the v5 model requires.
  */
 
+import { existsSync } from 'node:fs';
+import { ErrorCode, LinekeeperError } from '../../errors.js';
 import type { VadEvent, VoiceActivityDetector } from '../engines.js';
 import { loadSherpa } from '../sherpa/load.js';
 import type { Vad } from '../sherpa/types.js';
@@ -69,6 +71,14 @@ class SileroVad implements VoiceActivityDetector {
 
 /** Creates the detector; the model must have been verified first (a bad file aborts the process). */
 export async function createSileroVad(options: SileroOptions): Promise<VoiceActivityDetector> {
+  // sherpa's Vad does not fail on a missing file, it just never hears speech: a file verified when the daemon
+  // started may be gone by the time a crashed worker restarts.
+  if (!existsSync(options.model)) {
+    throw new LinekeeperError(
+      ErrorCode.Speech_ModelMissing,
+      `the Silero VAD model ${options.model} is missing`,
+    );
+  }
   const sherpa = await loadSherpa();
   const vad = new sherpa.Vad(
     {

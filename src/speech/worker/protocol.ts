@@ -45,8 +45,9 @@ export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
   /** One frame of caller audio at 8 kHz. */
   | { type: 'audio'; samples: Int16Array }
-  /** `bargeIn`: the caller just talked over the line; the turn starts at that moment, not at the echo. */
-  | { type: 'listen'; id: number; expect: Expectation; bargeIn?: boolean }
+  /** `voiceMs`: the caller is already talking, their voice began this long ago (ms of caller audio); the turn
+   *  starts there rather than at the VAD segment's start, which may lie in the line's echo of our words. */
+  | { type: 'listen'; id: number; expect: Expectation; voiceMs?: number }
   | { type: 'cancel-listen'; id: number }
   | { type: 'synthesize'; id: number; text: string; lang: Lang }
   /** Spot keywords in caller audio (while the line talks) or stop. */

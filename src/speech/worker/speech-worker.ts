@@ -229,10 +229,18 @@ export class SpeechWorker {
     if (this.#ready) this.#post({ type: 'reset' });
   }
 
-  /** Waits for the caller's next utterance; `cancel()` gives up (timeout, DTMF, hang-up). */
-  listen(expect: Expectation, bargeIn = false): { heard: Promise<Heard>; cancel: () => void } {
+  /**
+   * Waits for the caller's next utterance; `cancel()` gives up (timeout, DTMF, hang-up). `voiceMs`: the caller is
+   * already talking and their voice began this long ago (the turn starts there, not in the echo before it).
+   */
+  listen(expect: Expectation, voiceMs?: number): { heard: Promise<Heard>; cancel: () => void } {
     const id = this.#nextId;
-    const heard = this.#request<Heard>((i) => ({ type: 'listen', id: i, expect, bargeIn }));
+    const heard = this.#request<Heard>((i) => ({
+      type: 'listen',
+      id: i,
+      expect,
+      ...(voiceMs === undefined ? {} : { voiceMs }),
+    }));
     return {
       heard,
       cancel: () => {

@@ -33,8 +33,8 @@ const RATE = 16000;
 const HISTORY_MS = 2000;
 /** Audio before the VAD's speech start fed to the recognizer (the VAD decides a little late). */
 const PRE_ROLL_MS = 250;
-/** How far before a barge-in the caller's words began (detection takes a few frames plus the VAD's lag). */
-const BARGE_IN_LOOKBACK_MS = 400;
+/** Audio before the first frame the daemon judged to be the caller's voice (soft onsets fall below its level). */
+const VOICE_PRE_ROLL_MS = 150;
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -140,12 +140,14 @@ class Worker {
     this.#recognizer.accept(this.#historySince(fromMs).slice());
   }
 
-  listen(id: number, expect: Expectation, bargeIn: boolean): void {
+  listen(id: number, expect: Expectation, voiceMs: number | undefined): void {
     this.#listening = { id, expect, speechStartMs: undefined };
-    // The caller may already be talking. After a barge-in the VAD segment began with the line's echo, so the
-    // turn starts just before the barge-in was detected; otherwise at the segment's start.
+    // The caller may already be talking: from where the daemon heard their voice begin (the VAD segment may have
+    // begun in the line's echo of our words), otherwise from the segment's start.
     if (this.#inSpeech !== undefined) {
-      this.#startFeeding(bargeIn ? this.#nowMs - BARGE_IN_LOOKBACK_MS : this.#inSpeech - PRE_ROLL_MS);
+      this.#startFeeding(
+        voiceMs === undefined ? this.#inSpeech - PRE_ROLL_MS : this.#nowMs - voiceMs - VOICE_PRE_ROLL_MS,
+      );
     }
   }
 
@@ -175,14 +177,17 @@ class Worker {
     this.#finishing = this.#finishing.then(async () => {
       const began = performance.now();
       try {
-        const recognition = await recognizer.finish();
+        // An out-of-process recognizer (pocketsphinx) finalises while this process measures the voice.
+        const recognizing = recognizer.finish();
+        const voice = voiceFeatures(utterance, RATE);
+        const recognition = await recognizing;
         send({
           type: 'heard',
           id: turn.id,
           heard: {
             recognition,
             recognizer: recognizer.name,
-            voice: voiceFeatures(utterance, RATE),
+            voice,
             speechStartMs: startMs,
             speechEndMs: endMs,
             endpointingMs,
@@ -301,7 +306,7 @@ process.on('message', (raw) => {
       worker?.audio(message.samples);
       break;
     case 'listen':
-      worker?.listen(message.id, message.expect, message.bargeIn === true);
+      worker?.listen(message.id, message.expect, message.voiceMs);
       break;
     case 'cancel-listen':
       worker?.cancel(message.id);
