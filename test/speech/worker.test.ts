@@ -128,6 +128,8 @@ t.test(
     t.teardown(() => worker.stop());
     await worker.start();
     const lost = new Promise<string>((resolve) => worker.onLost(resolve));
+    // Subscribed before the kill: the restart cannot be ready before anyone listens for it.
+    const restarted = new Promise<void>((resolve) => worker.onReady(resolve));
     const turn = worker.listen('open');
     const failed = t.rejects(turn.heard, /speech worker exited \(code null, signal SIGKILL\)/);
     process.kill(worker.pid as number, 'SIGKILL');
@@ -135,7 +137,7 @@ t.test(
     t.match(await lost, /signal SIGKILL/);
     t.notOk(worker.available);
     await t.rejects(worker.synthesize('hello', 'en'), /speech worker is not running/);
-    await new Promise<void>((resolve) => worker.onReady(resolve));
+    await restarted;
     await waitFor(/speech worker ready/);
     const next = worker.listen('open');
     speak(worker, await lineSpeech('do you deliver'));
