@@ -2,18 +2,25 @@
  * Speech on simulated calls: caller speech rendered by flite, carried as 8 kHz line audio (with the line's echo)
  * through an in-memory ActiveCall into the real speech channel and worker (Silero VAD, pocketsphinx, flite).
  * Turn latency runs from the end of the caller's speech as the line sent it to the first reply frame at the
- * line. "Understanding" here is the bench's own exact FAQ-phrase lookup (the conversation's NLU is separate).
+ * line. Understanding is the product's NLU (intent classifier trained on the bakery profile before the turns),
+ * and the reply is what the conversation answers for that intent: a FAQ answer (a fixed prompt, cached) or the
+ * opening hours (worked out from the clock, so synthesised sentence by sentence).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadShopProfile } from '../src/config/load.js';
+import { hoursAnswer } from '../src/dialog/answers.js';
 import { silentLogger } from '../src/log/logger.js';
+import { IntentClassifier } from '../src/nlu/classifier.js';
+import { type Understanding, understand } from '../src/nlu/understand.js';
+import { projectRoot } from '../src/speech/models/manifest.js';
 import { fixedPrompts, PromptCache } from '../src/speech/prompt-cache.js';
 import { normalisePhrase } from '../src/speech/recognize/caller-speech.js';
 import { SpeechChannel } from '../src/speech/speech-channel.js';
 import { SpeechWorker } from '../src/speech/worker/speech-worker.js';
 import { MemoryCall } from '../test/helpers/memory-call.js';
-import { bakery, installVad, lineSpeech, workerConfigFor } from '../test/helpers/speech.js';
+import { installVad, lineSpeech, workerConfigFor } from '../test/helpers/speech.js';
 import { type Benchmark, quantile } from './harness.js';
 
 /** Leading and trailing near-silence of a clip, ms. */
@@ -25,16 +32,24 @@ function silenceEdges(samples: Int16Array): { leadMs: number; tailMs: number } {
   return { leadMs: first / 8, tailMs: (samples.length - 1 - last) / 8 };
 }
 
-function until(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
+/** Polls `predicate`; rejects naming `what` after `timeoutMs` (a reply that never plays must not hang the bench). */
+function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
     const timer = setInterval(() => {
       if (predicate()) {
         clearInterval(timer);
         resolve();
+      } else if (performance.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`speech bench: ${what} within ${timeoutMs} ms`));
       }
     }, 5);
   });
 }
+
+/** Questions about opening hours (answered from the clock); the rest of the turns ask the FAQ examples. */
+const HOURS_QUESTIONS = ['what are your opening hours', 'are you open today', 'what time do you close'];
 
 const TURNS = 24;
 const BARGE_INS = 8;
@@ -50,6 +65,7 @@ export const benchmark: Benchmark = {
     'turn_synthesis_p50_ms',
     'turn_line_buffering_p50_ms',
     'turn_recognised_ratio',
+    'turn_understood_ratio',
     'barge_in_stop_p50_ms',
     'barge_in_stop_p95_ms',
     'cached_first_audio_p50_ms',
@@ -59,7 +75,11 @@ export const benchmark: Benchmark = {
   ],
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'linekeeper-bench-speech-'));
-    const profile = await bakery();
+    const shop = await loadShopProfile(join(projectRoot(), 'examples', 'shop-bakery.yaml'));
+    const profile = shop.profile;
+    const classifier = IntentClassifier.train(profile);
+    // A Tuesday morning: the shop is open, so the hours answer is the "open until" sentence.
+    const now = new Date('2026-11-24T10:00:00+08:00');
     const worker = new SpeechWorker({
       config: await workerConfigFor(await installVad(dir)),
       log: silentLogger,
@@ -75,13 +95,23 @@ export const benchmark: Benchmark = {
         fixedPrompts(profile),
         async (p) => (await worker.synthesize(p.text, p.lang)).samples,
       );
-      const answers = new Map<string, string>();
-      for (const faq of profile.faq)
-        for (const ex of faq.examples.en ?? []) answers.set(normalisePhrase(ex), faq.answer.en ?? '');
-      const questions = [...answers.keys()];
-      const caller = await Promise.all(
-        Array.from({ length: TURNS }, (_, i) => lineSpeech(questions[i % questions.length] as string)),
+      // Every other turn asks about the hours (a dynamic reply), the others a FAQ example (a cached answer).
+      const faqQuestions = profile.faq.flatMap((faq) =>
+        (faq.examples.en ?? []).map((ex) => ({ text: normalisePhrase(ex), intent: `faq:${faq.id}` })),
       );
+      const questions = Array.from({ length: TURNS }, (_, i) =>
+        i % 2 === 0
+          ? (faqQuestions[(i / 2) % faqQuestions.length] as { text: string; intent: string })
+          : { text: HOURS_QUESTIONS[((i - 1) / 2) % HOURS_QUESTIONS.length] as string, intent: 'hours' },
+      );
+      const caller = await Promise.all(questions.map((q) => lineSpeech(q.text)));
+      /** The conversation's answer to an understood open question (FAQ, hours, address), else its re-ask. */
+      const reply = (u: Understanding): string => {
+        if (u.intent === 'hours') return hoursAnswer(profile, now, 'en', u.slots.date);
+        if (u.intent === 'location') return profile.address.en ?? '';
+        const faq = profile.faq.find((f) => `faq:${f.id}` === u.intent);
+        return faq?.answer.en ?? 'Sorry, I did not catch that. Could you say it again?';
+      };
       const personal = await lineSpeech('I want to speak to a person');
 
       const call = new MemoryCall({ delayMs: 120, lossDb: 12 });
@@ -106,30 +136,29 @@ export const benchmark: Benchmark = {
       const cachedFirst: number[] = [];
       const dynamicFirst: number[] = [];
       let recognised = 0;
+      let understood = 0;
       for (let i = 0; i < TURNS; i++) {
         const audio = caller[i] as Int16Array;
         const listening = channel.listen({ timeoutMs: 10_000 });
         await call.speak(audio);
         const speechEnd = call.speechSentAt - silenceEdges(audio).tailMs;
         const input = await listening;
+        const question = questions[i] as { text: string; intent: string };
         const understandStart = performance.now();
         const text = input.kind === 'speech' ? input.text : '';
-        const answer = answers.get(text);
+        const u = understand(classifier, shop, text, now, 'en');
+        const answer = reply(u);
         parts.understanding.push(performance.now() - understandStart);
         if (input.kind === 'speech') {
           parts.endpointing.push(input.timing?.endpointingMs ?? 0);
           parts.recognition.push(input.timing?.recognitionMs ?? 0);
         }
-        if (text === normalisePhrase(questions[i % questions.length] as string)) recognised++;
-        // Every other turn answers with a dynamic reply, the others with a cached FAQ answer.
-        const reply =
-          i % 2 === 0 && answer !== undefined
-            ? answer
-            : `You asked about ${text || 'something'}. Let me check that for you.`;
+        if (text === question.text) recognised++;
+        if (u.intent === question.intent) understood++;
         const frames = call.firstFrameAt.length;
         const sayStart = performance.now();
-        const saying = channel.say(reply, 'en');
-        await until(() => call.firstFrameAt.length > frames);
+        const saying = channel.say(answer, 'en');
+        await until(() => call.firstFrameAt.length > frames, `no reply audio for turn ${i}`);
         const firstFrame = call.firstFrameAt[frames] as number;
         call.stopPlayback();
         await saying;
@@ -165,6 +194,7 @@ export const benchmark: Benchmark = {
         turn_synthesis_p50_ms: quantile(synthesis, 0.5),
         turn_line_buffering_p50_ms: quantile(buffering, 0.5),
         turn_recognised_ratio: recognised / TURNS,
+        turn_understood_ratio: understood / TURNS,
         barge_in_stop_p50_ms: quantile(bargeIn, 0.5),
         // A missed barge-in has no stop time: the p95 is then reported as infinite, never hidden.
         barge_in_stop_p95_ms:
