@@ -1,8 +1,9 @@
 /**
  * What English callers are expected to say to a shop's line, as weighted training sentences for the open-speech
  * language model: the shop profile (FAQ examples, its answers' words, escalation keywords, names, address), the
- * NLU's built-in intent examples and synonym words, and generic answers to the line's own questions (names,
- * numbers, dates and times, order codes) and frustrated remarks, which the intent examples do not cover.
+ * NLU's built-in intent examples (off-topic ones weakly) and synonym words, the questions again after a greeting,
+ * and generic answers to the line's own questions (names, numbers, dates and times, order codes) and frustrated
+ * remarks, which the intent examples do not cover.
  *
  * Answer templates have slots (`{given}`, `{digit}` …); each template is spread over many fillers with its weight
  * shared between them, so the model knows "my name is" is followed by some name without favouring one.
@@ -330,9 +331,35 @@ const ANSWER_TEMPLATES: readonly string[] = [
   'you people are useless',
 ];
 
+/** What a caller may call about, so may say straight after a greeting (not "thanks" or "no"). */
+const OPENING_INTENTS = [
+  'hours',
+  'location',
+  'booking',
+  'order_status',
+  'leave_message',
+  'human',
+  'complaint',
+] as const;
+
+/** How callers open a call before their question. */
+const OPENERS = [
+  'hello',
+  'hi',
+  'hello there',
+  'hi there',
+  'good morning',
+  'good afternoon',
+  'yes hello',
+  'hey',
+];
+
 /** How much a source counts relative to one built-in intent example. */
 const WEIGHT = {
   builtIn: 1,
+  // Off-topic examples give speech about other things words to come out as; they are not what shop callers say.
+  offTopic: 0.3,
+  opener: 0.25,
   faqExample: 3,
   faqAnswer: 0.35,
   keyword: 1,
@@ -389,9 +416,18 @@ export function callerSentences(profile: ShopProfile, extra: readonly string[] =
     `can i speak to ${profile.owner.name}`,
     profile.bookings.what?.en,
   ];
+  const questions = [
+    ...OPENING_INTENTS.flatMap((intent) => BUILTIN_EXAMPLES[intent].en),
+    ...profile.faq.flatMap((faq) => faq.examples.en ?? []),
+  ];
   return [
+    // Callers often greet first ("hello, I am calling to…"): each question again after one of the openers.
+    ...OPENERS.map((o) => sentence(o, WEIGHT.builtIn)),
+    ...questions.map((q, i) => sentence(`${OPENERS[i % OPENERS.length]} ${q}`, WEIGHT.opener)),
     ...BUILTIN_INTENTS.flatMap((intent) =>
-      BUILTIN_EXAMPLES[intent].en.map((t) => sentence(t, WEIGHT.builtIn)),
+      BUILTIN_EXAMPLES[intent].en.map((t) =>
+        sentence(t, intent === 'none' ? WEIGHT.offTopic : WEIGHT.builtIn),
+      ),
     ),
     ...profile.faq.flatMap((faq) => [
       ...(faq.examples.en ?? []).map((t) => sentence(t, WEIGHT.faqExample)),
