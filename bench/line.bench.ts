@@ -2,13 +2,13 @@
  * The line over a real pseudo-terminal to the virtual modem: AT round trip through socat + serialport, and how
  * late outgoing 20 ms audio frames leave during a call while a worker thread keeps the other core busy.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { startEmulatorProcess } from '../device/emulator/emulator-process.js';
 import { PtyEmulator } from '../device/emulator/pty-emulator.js';
 import { sim7600 } from '../device/profiles/sim7600.js';
 import { CallManager } from '../src/calls/call-manager.js';
@@ -53,43 +53,17 @@ async function atRoundTrip(dir: string): Promise<number[]> {
   return samples;
 }
 
-/** Starts `linekeeper emulator` in its own process (as the modem is its own hardware on a box). */
-async function spawnEmulator(link: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'emulator',
-      '--profile',
-      'sim7600',
-      '--link',
-      link,
-      '--call',
-      '+441632960200',
-      '--call-after',
-      '0.3',
-      '--hold',
-      '30',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('emulator ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-  return child;
-}
-
 async function frameLateness(
   dir: string,
   seconds: number,
 ): Promise<{ late: number[]; loopDelayP99: number }> {
   const link = join(dir, 'call');
-  const emulator = await spawnEmulator(link);
+  const emulator = await startEmulatorProcess({
+    cli: CLI,
+    profile: 'sim7600',
+    link,
+    call: { number: '+441632960200', afterS: 0.3, holdS: 30 },
+  });
   const modem = new Modem({
     profile: sim7600,
     port: new SerialPortBinding(link, 115200),
@@ -132,9 +106,7 @@ async function frameLateness(
     await busy.terminate();
     calls.stop();
     await modem.stop();
-    const exited = new Promise((resolve) => emulator.once('exit', resolve));
-    emulator.kill('SIGTERM');
-    await exited;
+    await emulator.stop();
   }
   return { late, loopDelayP99: loop.percentile(99) / 1e6 };
 }

@@ -128,6 +128,7 @@ opt_dir() { printf '%s/opt/linekeeper' "$ROOT"; }
 etc_dir() { printf '%s/etc/linekeeper' "$ROOT"; }
 state_dir() { printf '%s/var/lib/linekeeper' "$ROOT"; }
 unit_file() { printf '%s/etc/systemd/system/linekeeper.service' "$ROOT"; }
+rollback_unit_file() { printf '%s/etc/systemd/system/linekeeper-rollback.service' "$ROOT"; }
 
 # Numeric id of a user or group in the target system's files (the staged ones under --root).
 uid_of() { awk -F: -v n="$1" '$1 == n { print $3 }' "$ROOT/etc/passwd"; }
@@ -312,9 +313,11 @@ install_keys() {
   state="$(state_dir)"
   dir "$state" "$USER_NAME" "$USER_NAME" 0750
   dir "$state/keys" "$USER_NAME" "$USER_NAME" 0700
+  # The config's privacy.encryptionKeyFile (the default; the installer writes no other). Created once: a new key
+  # would make every record sealed with the old one unreadable.
   key="$state/keys/records.key"
   if [ ! -f "$key" ]; then
-    (umask 077 && head -c 32 /dev/urandom >"$key")
+    (umask 077 && linekeeper keys init --file "$key" >/dev/null) || die "creating the records key $key failed (see above)"
     say "created the records encryption key $key"
   fi
   own "$USER_NAME" "$USER_NAME" 0600 "$key"
@@ -362,6 +365,11 @@ install_unit() {
   sed "s#/usr/bin/node#$(command -v node)#g" "$here/systemd/linekeeper.service" >"$tmp"
   put "$tmp" "$(unit_file)" root root 0644
   rm -f "$tmp"
+  # The rollback of an update that keeps failing runs outside every release, as root: root's own directory, which
+  # the service may not change (it may write in /opt/linekeeper, a sticky directory, but not in libexec).
+  dir "$(opt_dir)/libexec" root root 0755
+  put "$here/systemd/linekeeper-rollback.sh" "$(opt_dir)/libexec/linekeeper-rollback" root root 0755
+  put "$here/systemd/linekeeper-rollback.service" "$(rollback_unit_file)" root root 0644
 }
 
 check_config() {
@@ -417,7 +425,7 @@ uninstall() {
   elif [ -n "$ROOT" ] && [ -f "$(unit_file)" ]; then
     systemctl --root="$ROOT" disable linekeeper.service >/dev/null 2>&1 || true
   fi
-  rm -f "$(unit_file)" "$ROOT/etc/default/linekeeper" "$ROOT"/etc/udev/rules.d/*linekeeper*.rules
+  rm -f "$(unit_file)" "$(rollback_unit_file)" "$ROOT/etc/default/linekeeper" "$ROOT"/etc/udev/rules.d/*linekeeper*.rules
   systemd_running && systemctl daemon-reload || true
   rm -rf "$(opt_dir)" "$(etc_dir)"
   say "removed the program, the service, the udev rules and $(etc_dir)"

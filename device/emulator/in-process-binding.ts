@@ -1,11 +1,9 @@
 /** SerialBindings wired straight to a VirtualModem in the same process (unit tests; no pseudo-terminal). */
-import type { PortCloseInfo, SerialBinding } from '../../src/modem/serial-binding.js';
+import { type SerialBinding, SerialBindingBase } from '../../src/modem/serial-binding.js';
 import type { VirtualModem, VirtualPort } from './virtual-modem.js';
 
 /** One port of a virtual modem, as the daemon sees it. */
-export class InProcessBinding implements SerialBinding {
-  readonly #data = new Set<(data: Uint8Array) => void>();
-  readonly #close = new Set<(info: PortCloseInfo) => void>();
+export class InProcessBinding extends SerialBindingBase implements SerialBinding {
   #open = false;
   #present = true;
 
@@ -14,12 +12,11 @@ export class InProcessBinding implements SerialBinding {
     private readonly port: VirtualPort,
     readonly path = `virtual:${port}`,
   ) {
+    super();
     modem.on('output', (target, bytes) => {
       if (target !== this.port || !this.#open) return;
       // Deliver asynchronously, as a real port would.
-      setImmediate(() => {
-        for (const listener of this.#data) listener(bytes);
-      });
+      setImmediate(() => this.received(bytes));
     });
   }
 
@@ -32,7 +29,7 @@ export class InProcessBinding implements SerialBinding {
   async close(): Promise<void> {
     if (!this.#open) return;
     this.#open = false;
-    for (const listener of this.#close) listener({ disconnected: false });
+    this.closed({ disconnected: false });
   }
 
   async write(data: Uint8Array): Promise<void> {
@@ -41,23 +38,12 @@ export class InProcessBinding implements SerialBinding {
     setImmediate(() => this.modem.receive(this.port, copy));
   }
 
-  onData(listener: (data: Uint8Array) => void): () => void {
-    this.#data.add(listener);
-    return () => this.#data.delete(listener);
-  }
-
-  onClose(listener: (info: PortCloseInfo) => void): () => void {
-    this.#close.add(listener);
-    return () => this.#close.delete(listener);
-  }
-
   /** The device goes away (USB unplug): open fails until `returnDevice()`. */
   vanish(): void {
     this.#present = false;
     if (!this.#open) return;
     this.#open = false;
-    for (const listener of this.#close)
-      listener({ disconnected: true, error: new Error(`EIO: ${this.path} vanished`) });
+    this.closed({ disconnected: true, error: new Error(`EIO: ${this.path} vanished`) });
   }
 
   /** The device is back. */

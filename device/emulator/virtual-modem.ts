@@ -7,6 +7,8 @@
  *   host ──AT bytes──► receive('at') ─► command handlers (per dialect) ─► output('at', "OK\r\n")
  *   host ──PCM──────► receive('audio') ─► recorded (the line's audio)  ◄── echo (delayed, attenuated)
  *   caller: ring() / sendAudio() / pressKeys() / hangUp()  ─► URCs, audio frames at real-time pace
+ *   owner (transfers): held caller + ATD/ATDT ─► the owner's leg rings, answers or not (`owner`); while it is up
+ *   the box's audio goes to `ownerRecorded`, `ownerPressKeys()` sends their keys; joined by AT+CHLD=4 / on-hook
  *   faults: garbage, lost or duplicated URCs, unresponsive, reset mid-call, audio stalls
  */
 import { EventEmitter } from 'node:events';
@@ -40,6 +42,24 @@ export interface CapturedSms {
   body: string;
 }
 
+/** How the owner's phone behaves when the box calls it during a transfer. */
+export interface OwnerSpec {
+  /**
+   * `answer`: picks up; `busy`: the network reports busy (GSM `BUSY`, analog busy tone); `no-answer`: the network
+   * gives up (GSM `NO ANSWER`; analog lines just keep ringing); `ring`: rings until the box gives up.
+   */
+  response: 'answer' | 'busy' | 'no-answer' | 'ring';
+  /** After how long, ms (default 300). */
+  afterMs?: number;
+}
+
+/** The owner's leg while the box has it up. */
+interface OwnerLegState {
+  number: string;
+  state: 'dialing' | 'alerting' | 'active' | 'busy';
+  timers: TimerHandle[];
+}
+
 /** A transfer the box made. */
 export interface CapturedTransfer {
   to: string;
@@ -60,6 +80,20 @@ export interface VirtualModemEvents {
   transfer: [CapturedTransfer];
 }
 
+/** +CLCC stat of the owner's leg (27.007: 0 active, 2 dialing, 3 alerting; busy shows as alerting). */
+const CLCC_STAT: Record<OwnerLegState['state'], number> = { active: 0, dialing: 2, alerting: 3, busy: 3 };
+
+/** Concatenates recorded chunks. */
+function joined(chunks: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
 const IDENTITY: Record<ModemProfile['dialect'], { cgmi: string; cgmm: string; cgmr: string }> = {
   simcom: { cgmi: 'SIMCOM INCORPORATED', cgmm: 'SIMCOM_SIM7600G-H', cgmr: '+CGMR: LE20B05SIM7600G22' },
   quectel: { cgmi: 'Quectel', cgmm: 'EC25', cgmr: 'EC25EFAR06A06M4G' },
@@ -78,6 +112,15 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
   readonly transfers: CapturedTransfer[] = [];
   /** Whether the network offers explicit call transfer (AT+CHLD=4). */
   ect = true;
+  /**
+   * What the GSM network and SIM look like: `+CSQ` rssi (0..31, 99 = unknown), the `+CPIN` answer (`absent`
+   * answers `+CME ERROR: 10`) and the `+CREG`/`+CEREG` stat (1 home, 5 roaming, 2 searching, 0 not registered).
+   */
+  network = { rssi: 23, sim: 'READY' as 'READY' | 'SIM PIN' | 'SIM PUK' | 'absent', registration: 1 };
+  /** How the owner's phone answers the next transfer. */
+  owner: OwnerSpec = { response: 'answer' };
+  /** Audio the box sent into the owner's leg (16-bit samples), apart from the caller's. */
+  ownerRecorded: Int16Array[] = [];
 
   #echoOn = true;
   #callState: 'idle' | 'ringing' | 'active' = 'idle';
@@ -90,8 +133,9 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
   #vcid = false;
   #vsm = 128;
   #inVtr = false;
+  /** The caller is on hold (GSM AT+CHLD=2, or an analog hook flash). */
   #held = false;
-  #flashed = false;
+  #ownerLeg: OwnerLegState | undefined;
   #forwarding = new Map<number, string>();
   #lineBuffer = '';
   #smsPending: { destination: string; mode: 'text' | 'pdu'; body: number[] } | undefined;
@@ -123,16 +167,19 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     return (entry?.[0] as LineAudioFormat | undefined) ?? 'linear8';
   }
 
-  /** All audio the box sent, concatenated. */
+  /** All audio the box sent to the caller, concatenated. */
   recordedSamples(): Int16Array {
-    const total = this.recorded.reduce((n, c) => n + c.length, 0);
-    const out = new Int16Array(total);
-    let offset = 0;
-    for (const chunk of this.recorded) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    return joined(this.recorded);
+  }
+
+  /** All audio the box sent into the owner's leg, concatenated. */
+  ownerRecordedSamples(): Int16Array {
+    return joined(this.ownerRecorded);
+  }
+
+  /** Where the owner's leg is: undefined when there is none. */
+  get ownerLegState(): OwnerLegState['state'] | undefined {
+    return this.#ownerLeg?.state;
   }
 
   // ── caller side ────────────────────────────────────────────────────────────────────────────────────
@@ -156,13 +203,28 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     return this.#playout.play(samples);
   }
 
-  /** The caller presses keys (one per `gapMs`). */
+  /** The caller presses keys (one per `gapMs`); on hold they reach nobody. */
   async pressKeys(digits: string, gapMs = 120): Promise<void> {
     for (const digit of digits) {
       if (this.#callState !== 'active') return;
+      if (!this.#held) this.#sendDtmf(digit);
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, gapMs));
+    }
+  }
+
+  /** The owner presses keys on their answered leg (one per `gapMs`). */
+  async ownerPressKeys(digits: string, gapMs = 120): Promise<void> {
+    for (const digit of digits) {
+      if (this.#ownerLeg?.state !== 'active') return;
       this.#sendDtmf(digit);
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, gapMs));
     }
+  }
+
+  /** The owner hangs up their leg: GSM reports the call end, an analog line returns dial tone. */
+  ownerHangsUp(): void {
+    if (this.#ownerLeg?.state !== 'active') return;
+    this.#releaseOwner('owner');
   }
 
   /** The caller hangs up. */
@@ -322,7 +384,12 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     this.#record(this.#hostAudioDecoder.decode(Uint8Array.from(audio)));
   }
 
+  /** The box's audio goes to whoever the line connects it to: the caller, or the owner while the caller holds. */
   #record(samples: Int16Array): void {
+    if (this.#held) {
+      if (this.#ownerLeg?.state === 'active') this.ownerRecorded.push(samples);
+      return;
+    }
     this.recorded.push(samples);
     if (this.#echo) for (const s of samples) this.#echo.queue.push(Math.round(s * this.#echo.gain));
   }
@@ -373,10 +440,12 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     if (upper === 'AT+CGMI') return [id.cgmi, 'OK'];
     if (upper === 'AT+CGMM') return [id.cgmm, 'OK'];
     if (upper === 'AT+CGMR') return [id.cgmr, 'OK'];
-    if (upper === 'AT+CPIN?') return ['+CPIN: READY', 'OK'];
-    if (upper === 'AT+CSQ') return ['+CSQ: 23,99', 'OK'];
-    if (upper === 'AT+CREG?') return ['+CREG: 0,1', 'OK'];
-    if (upper === 'AT+CEREG?') return ['+CEREG: 0,1', 'OK'];
+    const network = this.network;
+    if (upper === 'AT+CPIN?')
+      return network.sim === 'absent' ? ['+CME ERROR: 10'] : [`+CPIN: ${network.sim}`, 'OK'];
+    if (upper === 'AT+CSQ') return [`+CSQ: ${network.rssi},99`, 'OK'];
+    if (upper === 'AT+CREG?') return [`+CREG: 0,${network.registration}`, 'OK'];
+    if (upper === 'AT+CEREG?') return [`+CEREG: 0,${network.registration}`, 'OK'];
     if (upper === 'AT+CLIP?') return ['+CLIP: 1,1', 'OK'];
     if (upper === 'AT+QURCCFG="URCPORT","USBAT"' && dialect === 'quectel') {
       this.#urcPortAt = true;
@@ -446,27 +515,16 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     if (upper === 'AT+CLCC') {
       if (this.#callState === 'idle') return ['OK'];
       const stat = this.#callState === 'active' ? (this.#held ? 1 : 0) : 4;
-      return [`+CLCC: 1,1,${stat},0,0,"${this.#caller?.number ?? ''}",145`, 'OK'];
+      const lines = [`+CLCC: 1,1,${stat},0,0,"${this.#caller?.number ?? ''}",145`];
+      const owner = this.#ownerLeg;
+      if (owner) lines.push(`+CLCC: 2,0,${CLCC_STAT[owner.state]},0,0,"${owner.number}",145`);
+      return [...lines, 'OK'];
     }
     if (upper === 'AT+CHLD=?') return [this.ect ? '+CHLD: (0,1,1x,2,2x,3,4)' : '+CHLD: (0,1,2)', 'OK'];
-    if (upper === 'AT+CHLD=2') {
-      if (this.#callState !== 'active') return ['ERROR'];
-      this.#held = true;
-      return ['OK'];
-    }
-    if (upper === 'AT+CHLD=1') {
-      this.#held = false;
-      return ['OK'];
-    }
+    if (upper.startsWith('AT+CHLD=')) return this.#chld(upper.slice(8));
     if (upper.startsWith('ATD') && upper.endsWith(';')) {
-      this.#dialled = command.slice(3, -1);
-      return ['OK'];
-    }
-    if (upper === 'AT+CHLD=4') {
-      if (!this.ect || !this.#held || !this.#dialled) return ['+CME ERROR: 3'];
-      const to = this.#dialled;
-      this.#dialled = undefined;
-      this.#transfer({ to, method: 'explicit-call-transfer' });
+      if (this.#callState === 'active' && !this.#held) return ['+CME ERROR: 3'];
+      if (this.#held && !this.#ownerLeg) this.#dialOwner(command.slice(3, -1));
       return ['OK'];
     }
     const ccfc = /^AT\+CCFC=(\d),(\d)(?:,"([^"]*)")?/.exec(command);
@@ -486,8 +544,107 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     return ['ERROR'];
   }
 
-  #dialled: string | undefined;
   #inbox = new Map<number, { from: string; text: string }>();
+
+  /**
+   * 27.007 call hold (GSM): 2 holds the active caller (or retrieves a held one when nothing else is up), 1
+   * releases the active calls and retrieves the held caller, 1x releases call x in any state, 4 joins the held
+   * caller and the owner's leg (explicit call transfer).
+   */
+  #chld(code: string): string[] {
+    const notAllowed = ['+CME ERROR: 3'];
+    const owner = this.#ownerLeg;
+    if (this.#callState !== 'active') return notAllowed;
+    switch (code) {
+      case '2':
+        if (owner) return notAllowed;
+        this.#held = !this.#held;
+        return ['OK'];
+      case '1':
+        // An owner's leg still ringing is not active: 1 alone cannot end it (1x does).
+        if (owner && owner.state !== 'active') return notAllowed;
+        if (owner) this.#releaseOwner('box');
+        else if (!this.#held) {
+          this.#endCall();
+          this.emit('hangup', 'box');
+          return ['OK'];
+        }
+        this.#held = false;
+        return ['OK'];
+      case '11':
+        this.#endCall();
+        this.emit('hangup', 'box');
+        return ['OK'];
+      case '12':
+        if (!owner) return notAllowed;
+        this.#releaseOwner('box');
+        return ['OK'];
+      case '4':
+        if (!this.ect || !this.#held || (owner?.state !== 'active' && owner?.state !== 'alerting'))
+          return notAllowed;
+        this.#transfer({ to: owner.number, method: 'explicit-call-transfer' });
+        return ['OK'];
+      default:
+        return notAllowed;
+    }
+  }
+
+  /** The box rings the owner with the caller on hold; the owner's phone behaves as `owner` says. */
+  #dialOwner(number: string): void {
+    const leg: OwnerLegState = { number, state: 'dialing', timers: [] };
+    this.#ownerLeg = leg;
+    const analog = this.profile.dialect === 'v253';
+    const at = (ms: number, step: () => void) =>
+      leg.timers.push(
+        this.#clock.setTimeout(() => {
+          if (this.#ownerLeg === leg) step();
+        }, ms),
+      );
+    at(20, () => {
+      leg.state = 'alerting';
+    });
+    const { response, afterMs = 300 } = this.owner;
+    at(Math.max(afterMs, 30), () => {
+      if (response === 'answer') {
+        leg.state = 'active';
+        if (this.profile.dialect === 'simcom') this.#urc('VOICE CALL: BEGIN');
+      } else if (response === 'busy') {
+        if (!analog) {
+          this.#ownerLeg = undefined;
+          this.#urc('BUSY');
+          return;
+        }
+        // The exchange plays busy tone until the box flashes back; the modem reports it in voice mode.
+        leg.state = 'busy';
+        const tone = () => {
+          if (this.#ownerLeg !== leg) return;
+          if (this.#inVtr) this.#emitAudioBytes(Uint8Array.from([DLE, 0x62 /* b */]));
+          at(500, tone);
+        };
+        tone();
+      } else if (response === 'no-answer' && !analog) {
+        this.#ownerLeg = undefined;
+        this.#urc('NO ANSWER');
+      }
+    });
+  }
+
+  /** The owner's leg ends: released by the box (AT+CHLD, a flash back) or by the owner hanging up. */
+  #releaseOwner(by: 'box' | 'owner'): void {
+    const leg = this.#ownerLeg;
+    if (!leg) return;
+    for (const timer of leg.timers) timer.clear();
+    this.#ownerLeg = undefined;
+    if (this.profile.dialect === 'v253') {
+      // The owner hanging up leaves the box on dial tone, with the caller still held at the exchange.
+      if (by === 'owner' && this.#inVtr) this.#emitAudioBytes(Uint8Array.from([DLE, 0x64 /* d */]));
+      return;
+    }
+    // Modules report the end of a released leg a moment later, which the box must not take for the caller's.
+    if (this.profile.dialect === 'simcom')
+      this.#clock.setTimeout(() => this.#urc(`VOICE CALL: END: ${by === 'box' ? '000000' : '000008'}`), 5);
+    if (by === 'owner') this.#urc('NO CARRIER');
+  }
 
   #handleV253(upper: string): string[] | undefined {
     const id = IDENTITY.v253;
@@ -521,6 +678,12 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
       return ['OK'];
     }
     if (upper === 'AT+VLS=0') {
+      // On-hook with the caller held and the owner's leg up (or still ringing): the exchange joins the two.
+      const owner = this.#ownerLeg;
+      if (this.#held && owner && owner.state !== 'busy') {
+        this.#transfer({ to: owner.number, method: 'hook-flash' });
+        return ['OK'];
+      }
       const wasUp = this.#callState !== 'idle';
       this.#endCall();
       if (wasUp) this.emit('hangup', 'box');
@@ -534,15 +697,15 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
       return undefined;
     }
     if (upper === 'AT+VTS=!') {
-      this.#flashed = this.#callState === 'active';
+      if (this.#callState !== 'active') return ['OK'];
+      // The first flash holds the caller; a second drops the owner's leg and returns to the caller.
+      if (this.#held) this.#releaseOwner('box');
+      this.#held = !this.#held;
       return ['OK'];
     }
     const dial = /^ATDT([0-9*#]+);$/.exec(upper);
     if (dial) {
-      if (this.#flashed) {
-        this.#flashed = false;
-        this.#transfer({ to: dial[1] as string, method: 'hook-flash' });
-      }
+      if (this.#held && !this.#ownerLeg) this.#dialOwner(dial[1] as string);
       return ['OK'];
     }
     return ['ERROR'];
@@ -612,6 +775,8 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     this.#ringTimer?.clear();
     this.#stopAudio();
     this.#held = false;
+    for (const timer of this.#ownerLeg?.timers ?? []) timer.clear();
+    this.#ownerLeg = undefined;
     this.#setCall('idle');
   }
 
@@ -631,6 +796,8 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
 
   #sendFrame(frame: PcmFrame): void {
     if (this.#clock.now() < this.#stallUntil) return;
+    // A held caller is not heard; the owner's leg (when up) is silent in this emulator.
+    if (this.#held) frame.fill(0);
     const echo = this.#echo;
     if (echo) {
       for (let i = 0; i < FRAME_SAMPLES; i++) {

@@ -9,7 +9,7 @@ import type { CallManager } from '../calls/call-manager.js';
 import type { LineCall } from '../calls/line-call.js';
 import type { LoadedShop } from '../config/load.js';
 import type { HandoffResult } from '../dialog/channel.js';
-import { runConversation } from '../dialog/conversation.js';
+import { type CallClock, runConversation } from '../dialog/conversation.js';
 import { describeError } from '../errors.js';
 import { type Logger, personal } from '../log/logger.js';
 import type { IntentClassifier } from '../nlu/classifier.js';
@@ -29,6 +29,8 @@ export interface CallHandlingOptions {
   /** Sends the owner's brief as a text message. */
   sendText: (number: string, text: string) => Promise<void>;
   log: Logger;
+  /** The time calls happen at (opening hours); the wall clock by default. */
+  clock?: CallClock;
 }
 
 /** How a network transfer maps onto the conversation's handoff result. */
@@ -39,6 +41,8 @@ export function handoffResult(result: TransferResult): HandoffResult {
     case 'no-answer':
     case 'busy':
       return 'no-answer';
+    case 'declined':
+      return 'declined';
     case 'unsupported':
       return 'unsupported';
     case 'failed':
@@ -80,7 +84,7 @@ export class CallHandling implements Service {
       const channel = speech.channelFor(
         call,
         {
-          handoff: async (number) => handoffResult(await call.transfer(number)),
+          handoff: async (number, options) => handoffResult(await call.transfer(number, options)),
           sendText,
         },
         log,
@@ -91,6 +95,7 @@ export class CallHandling implements Service {
         channel,
         callerNumber: call.callerNumber,
         id: call.id,
+        ...(this.options.clock ? { clock: this.options.clock } : {}),
         logger: log,
         onTurn: (turn) => log.debug('turn', { said: personal(turn.transcript), intent: turn.intent }),
       });

@@ -61,6 +61,7 @@ export class CallRecordsService implements Service {
   readonly name = 'call-records';
   readonly #o: CallRecordsOptions;
   #store: RecordStore | undefined;
+  #policy: CallerPolicy | undefined;
   #sync: SyncService | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #alarms: StoreAlarm[] = [];
@@ -73,6 +74,12 @@ export class CallRecordsService implements Service {
   get store(): RecordStore {
     if (!this.#store) throw new LinekeeperError(ErrorCode.Internal, 'call records service not started');
     return this.#store;
+  }
+
+  /** How caller numbers leave the box (after `start`): what redacted exports use, as sync does. */
+  get policy(): CallerPolicy {
+    if (!this.#policy) throw new LinekeeperError(ErrorCode.Internal, 'call records service not started');
+    return this.#policy;
   }
 
   /** The sync service, when MQTT is enabled and the service has started. */
@@ -89,6 +96,7 @@ export class CallRecordsService implements Service {
     const { config, log } = this.#o;
     const { store, policy } = await openRecordStore(config, log, this.#o.io);
     this.#store = store;
+    this.#policy = policy;
     store.onAlarm((alarm) => this.#onAlarm(alarm));
     for (const problem of store.problems) this.#onAlarm({ kind: 'store_corrupt', message: problem.message });
     if (this.#o.connection) {

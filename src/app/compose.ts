@@ -7,6 +7,7 @@ import { createFleetAgent } from '../fleet/wiring.js';
 import { GpioService } from '../gpio/gpio-service.js';
 import { OnoffGpioProvider } from '../gpio/onoff-provider.js';
 import { createDeviceConnection, type MqttConnection } from '../mqtt/connection.js';
+import { createDigestService } from '../report/digest-service.js';
 import { SpeechService } from '../speech/speech-service.js';
 import { CallHandling } from './call-handling.js';
 import { CallRecordsService } from './call-records.js';
@@ -65,6 +66,9 @@ export function composeServices(context: DaemonContext): Service[] {
   // The power key toggles power, so it only pulses after asking the modem whether it is on.
   gpio?.setModemProbe(() => line.modem.probe());
   services.push(line);
+  const sendText = (number: string, text: string) => line.modem.sendText(number, text);
+  if (config.digest.enabled)
+    services.push(createDigestService(context, core.records, core.connection, sendText));
   const speech = new SpeechService({
     speech: config.speech,
     profile: shop.profile,
@@ -78,10 +82,11 @@ export function composeServices(context: DaemonContext): Service[] {
       records: core.records,
       shop,
       nluDir: join(config.storage.dataDir, 'nlu'),
-      sendText: (number, text) => line.modem.sendText(number, text),
+      sendText,
       log: log.child('calls'),
     }),
   );
-  if (core.connection) services.push(createFleetAgent(context, core.connection));
+  if (core.connection)
+    services.push(createFleetAgent(context, core.connection, { records: core.records, line }));
   return services;
 }

@@ -10,11 +10,18 @@ import type { PcmFrame } from '../audio/frame.js';
 import { type FrameTiming, Playout } from '../audio/playout.js';
 import { describeError } from '../errors.js';
 import { type Logger, personal } from '../log/logger.js';
-import type { CallerId, CallListEntry, LineEndCause, LineEvent } from '../modem/driver.js';
+import type {
+  CallerId,
+  CallListEntry,
+  LineEndCause,
+  LineEvent,
+  LineTransferOptions,
+} from '../modem/driver.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import type { CallEndReason, TransferResult } from './active-call.js';
+import type { CallEndReason, TransferOptions, TransferResult } from './active-call.js';
 import { type CallEvent, type CallOutcomeReason, type CallState, canTransition } from './call-machine.js';
 import { LineCall } from './line-call.js';
+import { LineOwnerLeg } from './owner-leg.js';
 
 /** The line as call handling needs it (the `Modem` implements it). */
 export interface CallLine {
@@ -23,7 +30,7 @@ export interface CallLine {
   answer(): Promise<void>;
   hangup(): Promise<void>;
   writeAudio(frame: PcmFrame): void;
-  transfer(number: string): Promise<TransferResult>;
+  transfer(number: string, options?: LineTransferOptions): Promise<TransferResult>;
   listCalls(): Promise<CallListEntry[] | undefined>;
 }
 
@@ -69,6 +76,11 @@ interface Current {
   ringTimer?: TimerHandle;
   pollTimer?: TimerHandle;
   call?: LineCall;
+  playout?: Playout;
+  /** A transfer is under way: the caller is on hold, line audio and keys are the owner's. */
+  onHold?: boolean;
+  /** The owner's leg while they are briefed. */
+  owner?: LineOwnerLeg;
 }
 
 const END_REASONS: Record<LineEndCause, CallEndReason> = {
@@ -97,7 +109,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     this.#offs.push(line.onEvent((event) => this.#onLineEvent(event)));
     this.#offs.push(
       line.onAudio((frame) => {
-        if (this.#current?.state === 'connected') this.#current.call?.deliverAudio(frame);
+        if (this.#current?.state === 'connected' && !this.#current.onHold)
+          this.#current.call?.deliverAudio(frame);
       }),
     );
   }
@@ -151,7 +164,8 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
         if (current?.state === 'ringing') this.#end('answered-elsewhere', 'a handset on the line picked up');
         return;
       case 'dtmf':
-        if (current?.state === 'connected') {
+        if (current?.onHold) current.owner?.deliverKey(event.digit);
+        else if (current?.state === 'connected') {
           current.history.dtmf += event.digit;
           current.call?.deliverDtmf(event.digit);
         }
@@ -216,11 +230,12 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
       new Date(clock.now()),
       playout,
       {
-        transfer: (number) => this.#transfer(current, number),
+        transfer: (number, options) => this.#transfer(current, number, options),
         hangup: () => this.#hangup(current),
       },
     );
     current.call = call;
+    current.playout = playout;
     playout.start();
     this.#transition(current, 'connected');
     this.#schedulePoll(current);
@@ -238,10 +253,36 @@ export class CallManager extends EventEmitter<CallManagerEvents> {
     if (this.#current === current) this.#end('line-hangup', 'hung up by the box');
   }
 
-  async #transfer(current: Current, number: string): Promise<TransferResult> {
-    const result = await this.#o.line.transfer(number);
-    if (result.status === 'connected' && this.#current === current) this.#end('transferred', `to ${number}`);
-    return result;
+  async #transfer(current: Current, number: string, options: TransferOptions = {}): Promise<TransferResult> {
+    const { brief, ringTimeoutMs } = options;
+    const { playout } = current;
+    const lineOptions: LineTransferOptions = {
+      ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
+      ...(brief && playout
+        ? {
+            brief: async (ownerGone, answerSignalled) => {
+              const owner = new LineOwnerLeg(answerSignalled, playout, this.#o.clock, ownerGone);
+              current.owner = owner;
+              try {
+                return await brief(owner);
+              } finally {
+                current.owner = undefined;
+                // Nothing of the brief may reach the caller when they are taken back.
+                playout.stopPlayback();
+              }
+            },
+          }
+        : {}),
+    };
+    current.onHold = true;
+    try {
+      const result = await this.#o.line.transfer(number, lineOptions);
+      if (result.status === 'connected' && this.#current === current)
+        this.#end('transferred', `to ${number}`);
+      return result;
+    } finally {
+      current.onHold = false;
+    }
   }
 
   #schedulePoll(current: Current): void {

@@ -2,11 +2,11 @@
 import type { PcmFrame } from '../audio/frame.js';
 import type { Playout } from '../audio/playout.js';
 import { Listeners } from '../events/listeners.js';
-import type { ActiveCall, CallEndReason, TransferResult } from './active-call.js';
+import type { ActiveCall, CallEndReason, TransferOptions, TransferResult } from './active-call.js';
 
 /** What a line call needs from the call manager. */
 export interface LineCallControl {
-  transfer(number: string): Promise<TransferResult>;
+  transfer(number: string, options?: TransferOptions): Promise<TransferResult>;
   hangup(): Promise<void>;
 }
 
@@ -57,10 +57,10 @@ export class LineCall implements ActiveCall {
     this.playout.stopPlayback();
   }
 
-  transfer(number: string): Promise<TransferResult> {
+  transfer(number: string, options?: TransferOptions): Promise<TransferResult> {
     if (this.#endReason !== undefined)
       return Promise.resolve({ status: 'failed', reason: 'the call has ended' });
-    return this.control.transfer(number);
+    return this.control.transfer(number, options);
   }
 
   hangup(): Promise<void> {

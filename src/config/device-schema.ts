@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { LOG_LEVELS } from '../log/logger.js';
+import { WEEKDAYS } from './shop-schema.js';
 
 /** Where the device config lives unless `--config` or LINEKEEPER_CONFIG says otherwise. */
 export const DEFAULT_CONFIG_PATH = '/etc/linekeeper/config.yaml';
@@ -261,6 +262,50 @@ const Speech = Type.Object(
       default: 300,
       description: 'Silence after caller speech that ends a turn.',
     }),
+    keywordSpotter: Type.Union(
+      [Type.Literal('auto'), Type.Literal('sherpa'), Type.Literal('porcupine'), Type.Literal('recognizer')],
+      {
+        default: 'auto',
+        description:
+          'Spots "agent", "person", "人工" and the shop\'s escalation keywords while the line talks (barge-in and a transfer request): `auto` uses the sherpa KeywordSpotter when its model is installed, else Porcupine when speech.porcupine has an AccessKey, else the recognizer hears them after a barge-in.',
+      },
+    ),
+    keywordTokens: Type.Record(Type.String(), Type.String(), {
+      default: {},
+      description:
+        'Tokens of keyword phrases for a keyword model whose units cannot be derived here (pinyin), as sherpa-onnx text2token writes them, e.g. {"人工": "r én g ōng"}.',
+    }),
+    porcupine: Type.Object(
+      {
+        accessKey: Type.String({
+          default: '',
+          description:
+            'Picovoice AccessKey (Picovoice Console); empty = Porcupine is not used. Prefer the LINEKEEPER_SPEECH__PORCUPINE__ACCESS_KEY environment variable.',
+        }),
+        modelPath: Type.String({
+          default: '',
+          description:
+            'Porcupine language model (.pv) for non-English keywords; empty = the bundled English one.',
+        }),
+        keywords: Type.Array(
+          Type.Object(
+            {
+              file: Type.String({ minLength: 1, description: 'Keyword file (.ppn) for this platform.' }),
+              phrase: Type.String({ minLength: 1, description: 'What the keyword says, e.g. "agent".' }),
+              sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'Custom keywords trained in Picovoice Console.' },
+        ),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          'Picovoice Porcupine keyword spotting (needs the optional npm package @picovoice/porcupine-node and an AccessKey).',
+      },
+    ),
   },
   { additionalProperties: false, default: {}, description: 'Speech engines.' },
 );
@@ -427,6 +472,32 @@ const Fleet = Type.Object(
   },
 );
 
+const Digest = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: true,
+      description:
+        'Publish the weekly digest to the fleet (with mqtt.enabled) and text it to the owner when the shop profile sets reports.weekly_text.',
+    }),
+    day: Type.Union(
+      WEEKDAYS.map((day) => Type.Literal(day)),
+      { default: 'mon', description: 'Weekday the digest goes out: mon, tue, wed, thu, fri, sat or sun.' },
+    ),
+    time: Type.String({
+      pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+      default: '08:00',
+      description:
+        "Time of day (HH:MM, 24-hour, in the shop profile's timezone) the digest of the 7 days before goes out.",
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'The weekly digest: when it goes out (a box that was off at that time sends it once when it is back).',
+  },
+);
+
 const SystemService = Type.Object(
   {
     degradedReadySeconds: Type.Integer({
@@ -463,6 +534,7 @@ export const DeviceConfigSchema = Type.Object(
     log: Log,
     service: SystemService,
     fleet: Fleet,
+    digest: Digest,
   },
   {
     additionalProperties: false,

@@ -113,6 +113,18 @@ export const ShopProfileSchema = Type.Object(
           default: 'callback',
           description: 'What happens when nobody can take the call: a callback request for the owner.',
         }),
+        owner_confirms: Type.Boolean({
+          default: false,
+          description:
+            'After the brief, the owner presses 1 to take the call or 2 for a callback request; no key leaves a callback request too (keeps callers out of voicemail). Analog lines always ask.',
+        }),
+        owner_ring_seconds: Type.Integer({
+          minimum: 5,
+          maximum: 60,
+          default: 25,
+          description:
+            "How long the owner's mobile rings before the caller is taken back for a callback request; keep it below the mobile's voicemail delay.",
+        }),
         max_failed_turns: Type.Integer({ minimum: 1, maximum: 10, default: 2 }),
         keywords: perLanguage(Phrases, 'Phrases that always mean "get me a person".'),
       },

@@ -31,6 +31,8 @@ export type CallerInput =
       timing?: { endpointingMs?: number; recognitionMs?: number };
       /** True when the caller spoke over the line's reply. */
       bargedIn?: boolean;
+      /** A keyword spotter heard this request for a person ("agent", "人工") over the line's reply. */
+      spottedKeyword?: string;
     }
   | { kind: 'dtmf'; digits: string }
   | { kind: 'silence' }
@@ -47,8 +49,31 @@ export interface ListenOptions {
   langs?: readonly Lang[];
 }
 
-/** Outcome of handing the caller to a person. */
-export type HandoffResult = 'connected' | 'no-answer' | 'unsupported' | 'failed';
+/** Outcome of handing the caller to a person (`declined`: the owner answered and turned the call down). */
+export type HandoffResult = 'connected' | 'no-answer' | 'declined' | 'unsupported' | 'failed';
+
+/** How a handoff went, and whether the owner heard the brief on the call before it was put through. */
+export interface HandoffOutcome {
+  result: HandoffResult;
+  briefSpoken: boolean;
+}
+
+/** What the owner hears when they pick up, in the owner's language, and what they are asked. */
+export interface OwnerBriefing {
+  lang: Lang;
+  /** Who is calling, what about, their mood, what the line tried: the brief, worded for listening. */
+  brief: string;
+  /** Said after the brief when the calls are joined without asking ("Putting them through now."). */
+  connecting: string;
+  /** Said after the brief when the owner must choose ("Press 1 to take the call, or 2 for a callback."). */
+  askAccept: string;
+  /** The key that takes the call; any other key declines it. */
+  acceptKey: string;
+  /** Whether the owner must press `acceptKey` (lines without an answer signal, analog ones, always ask). */
+  confirm: boolean;
+  /** How long the owner's phone may ring before the caller is taken back, ms. */
+  ringTimeoutMs: number;
+}
 
 /** The conversation's side of a call. */
 export interface CallerChannel {
@@ -56,8 +81,8 @@ export interface CallerChannel {
   say(text: string, lang: Lang): Promise<{ interrupted: boolean }>;
   /** Waits for the caller's next input. */
   listen(options: ListenOptions): Promise<CallerInput>;
-  /** Calls the owner, speaks the brief to them, and connects the two. */
-  handoff(number: string, brief: string): Promise<HandoffResult>;
+  /** Calls the owner, speaks the brief to them (the caller on hold), and connects the two. */
+  handoff(number: string, briefing: OwnerBriefing): Promise<HandoffOutcome>;
   /** Sends a text message (the owner's brief). */
   sendText(number: string, text: string): Promise<void>;
   /** Ends the call. */

@@ -31,7 +31,7 @@ import type { CallRecord, EscalationReason, Outcome, TurnRecord } from '../recor
 import { openingStatus } from '../shop/hours.js';
 import { dayName, findOrder, hoursAnswer, orderAnswer, ordersOf, speakablePhone } from './answers.js';
 import { composeBrief } from './brief.js';
-import type { CallerChannel, CallerInput, ListenOptions } from './channel.js';
+import type { CallerChannel, CallerInput, ListenOptions, OwnerBriefing } from './channel.js';
 import { keypadMenu, type MenuItem } from './keypad.js';
 import { Prompter, type PromptKey, type PromptVars } from './prompts.js';
 
@@ -322,6 +322,12 @@ class Conversation {
   async #onSpeech(input: Extract<CallerInput, { kind: 'speech' }>, turn: TurnRecord): Promise<void> {
     const text = input.text.trim();
     turn.transcript = text;
+    if (input.spottedKeyword !== undefined) {
+      // "agent"/"人工" spotted over the reply: a request for a person, whatever the recognizer makes of the rest.
+      turn.intent = 'human';
+      if (input.lang !== undefined && this.#profile.languages.includes(input.lang)) this.#lang = input.lang;
+      return this.#escalate('requested');
+    }
     if (text === '') return this.#onUnrecognized();
     this.#recognitionFailures = 0;
     const started = performance.now();
@@ -746,12 +752,14 @@ class Conversation {
 
   // ── escalation ────────────────────────────────────────────────────────────────────────────────────────
 
-  #brief(reason: EscalationReason, callback?: string): string {
-    const owner = this.#profile.languages[0] as Lang;
+  /** The brief in the owner's language; `forSpeech` words the caller's number for listening. */
+  #brief(reason: EscalationReason, callback?: string, forSpeech = false): string {
+    const owner = this.#ownerLang();
+    const number = this.#o.callerNumber;
     return composeBrief(
       {
         ...(this.#name !== undefined ? { name: this.#name } : {}),
-        number: this.#o.callerNumber,
+        number: forSpeech && number !== null ? speakablePhone(number) : number,
         intents: this.#intents,
         ...(this.#lastWords !== undefined ? { lastWords: this.#lastWords } : {}),
         mood: this.#emotion.mood(owner),
@@ -761,6 +769,27 @@ class Conversation {
       },
       owner,
     );
+  }
+
+  /** The owner hears briefs and reads texts in the shop's first language. */
+  #ownerLang(): Lang {
+    return this.#profile.languages[0] as Lang;
+  }
+
+  /** What the owner hears when they pick up a transfer. */
+  #ownerBriefing(reason: EscalationReason): OwnerBriefing {
+    const lang = this.#ownerLang();
+    const { escalation, name } = this.#profile;
+    const shop = name[lang] ?? Object.values(name)[0] ?? '';
+    return {
+      lang,
+      brief: `${this.#prompts.say('ownerIntro', lang, { shop })} ${this.#brief(reason, undefined, true)}`,
+      connecting: this.#prompts.say('ownerConnecting', lang),
+      askAccept: this.#prompts.say('ownerAsk', lang),
+      acceptKey: '1',
+      confirm: escalation.owner_confirms,
+      ringTimeoutMs: escalation.owner_ring_seconds * 1000,
+    };
   }
 
   #priority(reason: EscalationReason): 'high' | 'normal' {
@@ -775,14 +804,22 @@ class Conversation {
       this.#prompt('transferring', { ...this.#vars(), lead });
       await this.#flush();
       const brief = this.#brief(reason);
-      const result = await this.#o.channel.handoff(this.#profile.owner.mobile, brief);
+      const priority = this.#priority(reason);
+      const { result, briefSpoken } = await this.#o.channel.handoff(
+        this.#profile.owner.mobile,
+        this.#ownerBriefing(reason),
+      );
       if (result === 'connected') {
-        this.#record.escalation = { reason, brief, priority: this.#priority(reason), action: 'transferred' };
+        this.#record.escalation = { reason, brief, priority, action: 'transferred', briefSpoken };
         this.#ended = true;
         this.#record.endedBy = 'line';
+        // The owner took the call without hearing who it is: they get the brief in writing instead.
+        if (!briefSpoken) await this.#textOwner(`[${priority}] ${brief}`);
         return;
       }
-      this.#didTry('tried to transfer the call (no answer)', '尝试转接但无人接听');
+      if (result === 'declined')
+        this.#didTry('tried to transfer the call (the owner was busy)', '尝试转接但老板没空');
+      else this.#didTry('tried to transfer the call (no answer)', '尝试转接但无人接听');
       this.#prompt('ownerNoAnswer', this.#vars());
       return this.#leaveCallback(reason, this.#o.callerNumber, true);
     }
@@ -803,17 +840,21 @@ class Conversation {
     const brief = this.#brief(reason, number ?? undefined);
     const priority = this.#priority(reason);
     this.#record.escalation = { reason, brief, priority, action: 'callback' };
-    try {
-      await this.#o.channel.sendText(this.#profile.owner.mobile, `[${priority}] ${brief}`);
-    } catch (e) {
-      // The record keeps the request even when the text could not be sent; sync delivers it later.
-      this.#o.logger?.warn(`could not text the owner: ${(e as Error).message}`);
-    }
+    await this.#textOwner(`[${priority}] ${brief}`);
     const status = openingStatus(this.#profile, this.#clock.now());
     const zh = this.#lang === 'zh';
     const when = status.open ? (zh ? '尽快' : 'as soon as possible') : zh ? '在营业时间内' : 'when we open';
     this.#prompt('callbackTaken', { ...this.#vars(), lead: '', callback: speakablePhone(callback), when });
     await this.#end('line');
+  }
+
+  /** Texts the owner; the record keeps the escalation even when the text could not be sent (sync delivers it). */
+  async #textOwner(text: string): Promise<void> {
+    try {
+      await this.#o.channel.sendText(this.#profile.owner.mobile, text);
+    } catch (e) {
+      this.#o.logger?.warn(`could not text the owner: ${(e as Error).message}`);
+    }
   }
 
   async #end(by: 'line' | 'caller'): Promise<void> {

@@ -183,6 +183,18 @@ const PROMPTS = {
     en: [(v: PromptVars) => `${v.lead}I'll put you through to ${v.owner} now. Please hold.`],
     zh: [(v: PromptVars) => `${v.lead}我现在帮您转接${v.owner}，请稍等。`],
   },
+  ownerIntro: {
+    en: [(v: PromptVars) => `A call for you from the ${v.shop} line.`],
+    zh: [(v: PromptVars) => `${v.shop}热线有来电转给您。`],
+  },
+  ownerConnecting: {
+    en: [() => 'Putting them through now.'],
+    zh: [() => '现在为您接通。'],
+  },
+  ownerAsk: {
+    en: [() => 'Press 1 to take the call, or 2 for a callback request.'],
+    zh: [() => '接听请按1，改为回电请按2。'],
+  },
   ownerNoAnswer: {
     en: [(v: PromptVars) => `I'm sorry, ${v.owner} can't pick up right now.`],
     zh: [(v: PromptVars) => `抱歉，${v.owner}现在接不了电话。`],

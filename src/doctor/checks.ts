@@ -30,10 +30,10 @@ export interface CheckResult {
 
 /** What the running daemon knows about its modem (SIM, registration, signal); absent outside the daemon. */
 export interface ModemProbe {
-  /** Asks the modem; rejects when it does not answer. */
+  /** Asks the modem; rejects when it does not answer. An analog line has no SIM and no network: not-applicable. */
   probe(): Promise<{
-    sim: 'ready' | 'pin-required' | 'absent' | string;
-    registered: boolean;
+    sim: 'ready' | 'pin-required' | 'absent' | 'not-applicable' | string;
+    registered: boolean | 'not-applicable';
     signalDbm?: number;
   }>;
 }
@@ -145,13 +145,17 @@ async function checkModem(config: DeviceConfig, modem: ModemProbe | undefined): 
     const sim =
       state.sim === 'ready'
         ? ok('sim', 'SIM ready')
-        : fail(
-            'sim',
-            `SIM ${state.sim}`,
-            'insert an active SIM card without a PIN lock (or set the PIN in the config)',
-          );
+        : state.sim === 'not-applicable'
+          ? ok('sim', 'no SIM: an analog phone line')
+          : fail(
+              'sim',
+              `SIM ${state.sim}`,
+              'insert an active SIM card without a PIN lock (or set the PIN in the config)',
+            );
     let signal: CheckResult;
-    if (!state.registered) {
+    if (state.registered === 'not-applicable') {
+      signal = ok('signal', 'no mobile network: an analog phone line');
+    } else if (!state.registered) {
       signal = fail(
         'signal',
         'not registered on the network',

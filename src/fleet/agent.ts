@@ -5,13 +5,14 @@
  *   telemetry every N s (QoS 0, expiry 300 s) ◄── host figures + getters of other services
  *   config|shop/desired (retained, signed) ──► applyDesired ──► config|shop/reported (retained)
  *   cmd/req/{name} (signed, v5 response topic + correlation data, expiry, nonce)
- *        ──► verify ──► handler ──► response topic (default cmd/res), correlation data echoed
+ *        ──► response topic absent or exactly cmd/res? ─no─► logged, not run, not answered
+ *        ──► verify ──► handler ──► cmd/res, correlation data echoed
  *   jobs (models.install, app.update) ──► jobs/{jobId}/progress
  */
 
 import { execFile } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
-import { runDoctor } from '../doctor/checks.js';
+import { type ModemProbe, runDoctor } from '../doctor/checks.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { MessageHandler, PublishOptions } from '../mqtt/connection.js';
@@ -48,7 +49,10 @@ export interface CommandResponse {
   reason?: string;
 }
 
-/** Runs one command; the result becomes `data` of the response; throwing makes it an `error` response. */
+/**
+ * Runs one command; the result becomes `data` of the response; throwing makes it an `error` response. A job
+ * (models.install, app.update) reports its progress and its end through `job.progress`; throwing makes it FAILED.
+ */
 export type CommandHandler = (
   args: Record<string, unknown>,
   job: { id: string; progress: ProgressSink },
@@ -68,6 +72,8 @@ export interface FleetAgentOptions {
   /** Fleet group of this box (for `push-shop --group`). */
   group?: string;
   telemetry: TelemetrySources;
+  /** The daemon's modem, for the SIM and signal checks of `selftest` (absent: not checked). */
+  modemProbe?: ModemProbe;
   telemetryIntervalMs: number;
   dataDir: string;
   updater?: Updater;
@@ -144,13 +150,17 @@ export class FleetAgent {
     this.#telemetryTimer.unref();
     if (this.#o.updater && this.#state.data.pendingUpdate) {
       const updater = this.#o.updater;
+      const resume = () =>
+        void updater
+          .resumeAfterRestart((jobId) => this.#progressSink(jobId, 'app.update'))
+          .catch((e) => this.#log.error(`the app update's health check failed to run: ${describeError(e)}`));
       const off = link.onConnect(() => {
         off();
-        void updater.resumeAfterRestart((jobId) => this.#progressSink(jobId, 'app.update'));
+        resume();
       });
       if (link.connected) {
         off();
-        void updater.resumeAfterRestart((jobId) => this.#progressSink(jobId, 'app.update'));
+        resume();
       }
     }
   }
@@ -234,10 +244,16 @@ export class FleetAgent {
   async #onCommand(message: Parameters<MessageHandler>[0]): Promise<void> {
     const link = this.#o.link;
     const topicName = message.topic.split('/').at(-1) ?? '';
-    const ownResponses = link.topic('cmd/res');
-    // Answers go only to this box's own response topic tree, whatever the request asks for.
-    const responseTopic =
-      message.responseTopic?.startsWith(ownResponses) === true ? message.responseTopic : ownResponses;
+    const responseTopic = link.topic('cmd/res');
+    // The device ACL lets a box answer on exactly its own cmd/res. An answer asked for elsewhere would be refused
+    // by the broker (or, without that ACL, go where a box has no business writing), so the command would run
+    // unheard: it is not run, and its nonce stays unused for a request that asks correctly.
+    if (message.responseTopic !== undefined && message.responseTopic !== responseTopic) {
+      this.#log.warn(
+        `command ${topicName} refused, not run and not answered: its response topic ${message.responseTopic} is not ${responseTopic}, the only one this box answers on`,
+      );
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(message.payload.toString('utf8'));
@@ -311,13 +327,12 @@ export class FleetAgent {
       const jobId = corrId || envelope.nonce;
       const progress = this.#progressSink(jobId, topicName);
       await respond({ status: 'ok', data: { jobId, status: 'QUEUED' } });
-      // Jobs run outside the message queue so that status and other commands keep answering meanwhile.
+      // Jobs run outside the message queue so that status and other commands keep answering meanwhile. Each
+      // reports its own end: both finish around a restart, and their SUCCEEDED must go out before it.
       void (async () => {
         try {
           await progress({ status: 'IN_PROGRESS', step: 'started' });
-          const result = await handler(args, { id: jobId, progress });
-          if (topicName !== 'app.update')
-            await progress({ status: 'SUCCEEDED', step: 'done', statusDetails: String(result) });
+          await handler(args, { id: jobId, progress });
         } catch (e) {
           await progress({ status: 'FAILED', step: 'failed', statusDetails: describeError(e) });
         }
@@ -365,12 +380,16 @@ export class FleetAgent {
       reload: notAvailable('reload'),
       restart: notAvailable('restart'),
       selftest: async () =>
-        runDoctor({ configFile: this.#o.configFile, brokerConnected: () => this.#o.link.connected }),
+        runDoctor({
+          configFile: this.#o.configFile,
+          brokerConnected: () => this.#o.link.connected,
+          ...(this.#o.modemProbe && { modem: this.#o.modemProbe }),
+        }),
       'calls.export': notAvailable('calls.export (needs the record store)'),
       'logs.tail': async (args) => ({ lines: await journalTail(Number(args.lines ?? 100)) }),
       'models.install': async (args, job) => {
         if (!this.#o.updater) throw new Error('models.install is not available in this build');
-        return this.#o.updater.installModel(args as never, job.progress);
+        await this.#o.updater.installModel(args, job.progress);
       },
       'app.update': async (args, job) => {
         if (!this.#o.updater) throw new Error('app.update is not available in this build');

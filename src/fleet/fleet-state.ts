@@ -1,7 +1,8 @@
 /**
  * What the fleet agent must remember across restarts, in one small JSON document under the state directory:
  * applied versions of the desired config and profile, command nonces until they expire (replay protection), and
- * an app update waiting for its health check. Written durably: temp file → fsync → rename → fsync directory.
+ * an app update in progress (waiting for an idle line or for its health check). Written durably: temp file →
+ * fsync → rename → fsync directory.
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,14 +14,14 @@ export interface AppliedDocument {
   appliedAt: string;
 }
 
-/** An app update that switched releases and waits for the health check after the restart. */
+/** An app update from its staged release until the new release passed (or failed) its health check. */
 export interface PendingUpdate {
   jobId: string;
   /** Release directory names under releases/. */
   from: string;
   to: string;
-  /** ISO time by which the new release must be healthy. */
-  deadline: string;
+  /** ISO time by which the new release must be healthy; set when it first starts. */
+  deadline?: string;
 }
 
 /** The persisted agent state. */

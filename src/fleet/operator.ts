@@ -38,13 +38,32 @@ export interface DeviceView {
 /** A connected operator session. */
 export class FleetOperator {
   readonly #prefix: string;
+  #closing = false;
+  /**
+   * Never resolves; rejects with `Mqtt_Unreachable` when the session ends other than by `close()` (the operator
+   * does not reconnect), so that a command following messages stops instead of going on silently.
+   */
+  readonly lost: Promise<never>;
 
   private constructor(
     readonly client: MqttClient,
+    url: string,
     prefix: string,
     readonly timeoutMs: number,
   ) {
     this.#prefix = prefix;
+    this.lost = new Promise<never>((_, reject) => {
+      client.on('close', () => {
+        if (this.#closing) return;
+        reject(
+          new LinekeeperError(
+            ErrorCode.Mqtt_Unreachable,
+            `lost the connection to ${url} (the broker stopped, the network failed, or another session with the same certificate or client id took over)`,
+          ),
+        );
+      });
+    });
+    this.lost.catch(() => undefined);
   }
 
   /** Connects; a broker that does not answer is an `Mqtt_Unreachable` error naming the URL and the reason. */
@@ -87,7 +106,7 @@ export class FleetOperator {
         { cause },
       );
     }
-    return new FleetOperator(client, options.prefix ?? 'lk/v1', timeoutMs);
+    return new FleetOperator(client, options.url, options.prefix ?? 'lk/v1', timeoutMs);
   }
 
   /** The full topic of a box. */
@@ -97,6 +116,7 @@ export class FleetOperator {
 
   /** Closes the session. */
   async close(): Promise<void> {
+    this.#closing = true;
     await this.client.endAsync(true).catch(() => undefined);
   }
 
@@ -213,14 +233,31 @@ export class FleetOperator {
     return answer;
   }
 
-  /** Calls `onEscalation` for every escalation any box sends, until the session closes. */
-  async followEscalations(onEscalation: (deviceId: string, payload: unknown) => void): Promise<void> {
-    const filter = `${this.#prefix}/+/calls/escalation`;
+  /**
+   * Calls `on` for every message the selected boxes send on `suffix` (`calls/escalation`, `digest/weekly`) until
+   * the session closes. A group is matched against the group named in each box's retained state, kept current
+   * while following (a last will names no group: a box keeps the group last seen).
+   */
+  async follow(
+    suffix: string,
+    on: (deviceId: string, payload: unknown) => void,
+    from: { id?: string; group?: string } = {},
+  ): Promise<void> {
+    const groups = new Map<string, string>();
     this.client.on('message', (topic, payload) => {
-      if (topic.endsWith('/calls/escalation'))
-        onEscalation(topic.split('/').at(-3) ?? '', parseJson(payload));
+      const [id = '', ...rest] = topic.slice(this.#prefix.length + 1).split('/');
+      const what = rest.join('/');
+      if (what === 'state') {
+        const state = parseJson(payload) as { group?: unknown } | undefined;
+        if (typeof state?.group === 'string') groups.set(id, state.group);
+      } else if (what === suffix && (from.group === undefined || groups.get(id) === from.group)) {
+        on(id, parseJson(payload));
+      }
     });
-    await this.client.subscribeAsync(filter, { qos: 1 });
+    // States first: their retained messages arrive right after SUBACK, before any new message on `suffix`.
+    const topics = [this.topic(from.id ?? '+', suffix)];
+    if (from.group !== undefined) topics.unshift(this.topic('+', 'state'));
+    await this.client.subscribeAsync(topics, { qos: 1 });
   }
 
   #waitFor<T>(

@@ -2,13 +2,17 @@
  * The cloud ingest: takes call summaries, escalations and telemetry from every box through an MQTT shared
  * subscription (`$share/<group>/lk/v1/+/…`, so several ingest processes split the load), stores them in
  * PostgreSQL deduplicated on (device id, event id), and only after the commit publishes `sync/ack` to the box,
- * which is what lets the box prune its outbox. Malformed messages are logged and dropped.
+ * which is what lets the box prune its outbox. Weekly digests are kept one row per box and week (a week sent
+ * again replaces its row); they are not outbox events, so they get no ack. Malformed messages are logged and
+ * dropped.
  */
 import type pg from 'pg';
 import { describeError, ErrorCode, LinekeeperError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttConnection, MqttMessage } from '../mqtt/connection.js';
+import { DIGEST_TOPIC } from '../report/digest.js';
 import { TOPICS } from '../sync/events.js';
+import { checkDigest, type DigestPayload } from './digest-payload.js';
 
 /** Creates the tables if missing; runs under an advisory lock so concurrent ingests do not race. */
 export const SCHEMA_SQL = `
@@ -25,6 +29,16 @@ CREATE TABLE IF NOT EXISTS lk_events (
 );
 CREATE INDEX IF NOT EXISTS lk_events_kind_received ON lk_events (kind, received_at);
 CREATE INDEX IF NOT EXISTS lk_events_device_seq ON lk_events (device_id, seq);
+CREATE TABLE IF NOT EXISTS lk_digests (
+  device_id   text        NOT NULL,
+  week_start  timestamptz NOT NULL,
+  week_end    timestamptz NOT NULL,
+  calls       integer     NOT NULL,
+  escalations integer     NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  payload     jsonb       NOT NULL,
+  PRIMARY KEY (device_id, week_start)
+);
 `;
 
 /** What the ingest needs. */
@@ -58,6 +72,8 @@ export interface IngestStats {
   duplicates: number;
   malformed: number;
   acksSent: number;
+  /** Weekly digests written (a week sent again counts again; its row is replaced). */
+  digests: number;
 }
 
 /** The ingest consumer. */
@@ -66,7 +82,15 @@ export class Ingest {
   readonly #o: IngestOptions;
   readonly #queue: Incoming[] = [];
   readonly #unsubscribe: (() => void)[] = [];
-  readonly stats: IngestStats = { received: 0, stored: 0, duplicates: 0, malformed: 0, acksSent: 0 };
+  readonly #digestWrites = new Set<Promise<void>>();
+  readonly stats: IngestStats = {
+    received: 0,
+    stored: 0,
+    duplicates: 0,
+    malformed: 0,
+    acksSent: 0,
+    digests: 0,
+  };
   #flushing: Promise<void> | undefined;
 
   constructor(options: IngestOptions) {
@@ -92,35 +116,52 @@ export class Ingest {
       client.release();
     }
     const group = this.#o.group ?? 'ingest';
-    const prefix = this.#o.topicPrefix ?? 'lk/v1';
-    for (const suffix of [TOPICS.escalation, TOPICS.summary, TOPICS.telemetry]) {
+    type Handler = (deviceId: string, payload: Record<string, unknown>, topic: string) => void;
+    const onEvent: Handler = (deviceId, payload, topic) => this.#onEvent(deviceId, payload, topic);
+    const onDigest: Handler = (deviceId, payload, topic) => this.#onDigest(deviceId, payload, topic);
+    const handlers: [string, Handler][] = [
+      [TOPICS.escalation, onEvent],
+      [TOPICS.summary, onEvent],
+      [TOPICS.telemetry, onEvent],
+      [DIGEST_TOPIC, onDigest],
+    ];
+    for (const [suffix, handler] of handlers) {
       this.#unsubscribe.push(
-        this.#o.connection.subscribe(`$share/${group}/${prefix}/+/${suffix}`, (m) => this.#onMessage(m)),
+        this.#o.connection.subscribe(`$share/${group}/${this.#prefix}/+/${suffix}`, (m) => {
+          this.stats.received++;
+          const read = this.#read(m);
+          if (typeof read === 'string') this.#malformed(m.topic, read);
+          else handler(read.deviceId, read.payload, m.topic);
+        }),
       );
     }
   }
 
-  /** Unsubscribes and finishes the batch in progress. */
+  /** Unsubscribes and finishes the batch and the digest writes in progress. */
   async stop(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
-    await this.#flushing;
+    await Promise.all([this.#flushing, ...this.#digestWrites]);
   }
 
-  #onMessage(message: MqttMessage): void {
-    this.stats.received++;
-    const parsed = this.#parse(message);
-    if (typeof parsed === 'string') {
-      this.stats.malformed++;
-      this.#o.log.warn(`dropped a message on ${message.topic}: ${parsed} (E0601)`);
-      return;
-    }
-    this.#queue.push(parsed);
-    this.#kick();
+  get #prefix(): string {
+    return this.#o.topicPrefix ?? 'lk/v1';
   }
 
-  #parse(message: MqttMessage): Incoming | string {
-    const parts = message.topic.split('/');
-    const deviceId = parts[parts.length - (message.topic.endsWith(TOPICS.telemetry) ? 2 : 3)];
+  /** The device id in a topic (`lk/v1/{deviceId}/…`). */
+  #deviceOf(topic: string): string {
+    return topic.slice(this.#prefix.length + 1).split('/')[0] ?? '';
+  }
+
+  #malformed(topic: string, problem: string): void {
+    this.stats.malformed++;
+    this.#o.log.warn(
+      `dropped a message from ${this.#deviceOf(topic) || '?'} on ${topic}: ${problem} (E0601)`,
+    );
+  }
+
+  /** The box a message came from and its JSON object, or what is wrong with it. */
+  #read(message: MqttMessage): { deviceId: string; payload: Record<string, unknown> } | string {
+    const deviceId = this.#deviceOf(message.topic);
     if (!deviceId) return 'no device id in the topic';
     let value: unknown;
     try {
@@ -130,27 +171,57 @@ export class Ingest {
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       return 'payload is not an object';
-    const p = value as Record<string, unknown>;
-    if (typeof p.eventId !== 'string' || p.eventId.length === 0 || p.eventId.length > 64) {
-      return 'eventId missing or not a string of 1–64 characters';
+    const payload = value as Record<string, unknown>;
+    if (payload.deviceId !== undefined && payload.deviceId !== deviceId) {
+      return `deviceId ${JSON.stringify(payload.deviceId)} does not match the topic's ${deviceId}`;
     }
-    if (typeof p.seq !== 'number' || !Number.isInteger(p.seq) || p.seq < 0)
-      return 'seq missing or not an integer';
-    if (p.deviceId !== undefined && p.deviceId !== deviceId) {
-      return `deviceId ${JSON.stringify(p.deviceId)} does not match the topic's ${deviceId}`;
+    return { deviceId, payload };
+  }
+
+  #onEvent(deviceId: string, payload: Record<string, unknown>, topic: string): void {
+    const parsed = parseEvent(deviceId, payload, topic);
+    if (typeof parsed === 'string') {
+      this.#malformed(topic, parsed);
+      return;
     }
-    const kind = typeof p.kind === 'string' ? p.kind : (parts.at(-1) ?? 'unknown');
-    const createdAt =
-      typeof p.createdAt === 'string' && !Number.isNaN(Date.parse(p.createdAt)) ? p.createdAt : null;
-    return {
-      deviceId,
-      eventId: p.eventId,
-      seq: p.seq,
-      kind,
-      callId: typeof p.callId === 'string' ? p.callId : null,
-      createdAt,
-      payload: p,
-    };
+    this.#queue.push(parsed);
+    this.#kick();
+  }
+
+  #onDigest(deviceId: string, payload: Record<string, unknown>, topic: string): void {
+    const digest = checkDigest(payload, deviceId);
+    if (typeof digest === 'string') {
+      this.#malformed(topic, `not a weekly digest: ${digest}`);
+      return;
+    }
+    const write = this.#storeDigest(deviceId, digest).finally(() => this.#digestWrites.delete(write));
+    this.#digestWrites.add(write);
+  }
+
+  async #storeDigest(deviceId: string, digest: DigestPayload): Promise<void> {
+    try {
+      await this.#o.pool.query(
+        `INSERT INTO lk_digests (device_id, week_start, week_end, calls, escalations, payload)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+         ON CONFLICT (device_id, week_start) DO UPDATE SET week_end = EXCLUDED.week_end,
+           calls = EXCLUDED.calls, escalations = EXCLUDED.escalations, payload = EXCLUDED.payload,
+           received_at = now()`,
+        [
+          deviceId,
+          digest.from,
+          digest.to,
+          digest.calls.total,
+          digest.escalations.total,
+          JSON.stringify(digest),
+        ],
+      );
+      this.stats.digests++;
+    } catch (e) {
+      // A digest has no outbox behind it: the box keeps its records and `linekeeper report` rebuilds the week.
+      this.#o.log.error(
+        `could not store the weekly digest of ${deviceId} for the week from ${digest.from}: ${describeError(e)}`,
+      );
+    }
   }
 
   #kick(): void {
@@ -190,12 +261,11 @@ export class Ingest {
     this.stats.duplicates += batch.length - inserted;
     const byDevice = new Map<string, string[]>();
     for (const e of batch) byDevice.set(e.deviceId, [...(byDevice.get(e.deviceId) ?? []), e.eventId]);
-    const prefix = this.#o.topicPrefix ?? 'lk/v1';
     await Promise.all(
       [...byDevice].map(async ([deviceId, eventIds]) => {
         try {
           await this.#o.connection.publish(
-            `${prefix}/${deviceId}/${TOPICS.ack}`,
+            `${this.#prefix}/${deviceId}/${TOPICS.ack}`,
             { eventIds },
             { qos: 1, expirySeconds: 3600 },
           );
@@ -207,4 +277,25 @@ export class Ingest {
       }),
     );
   }
+}
+
+/** An outbox event (summary, escalation, telemetry) from a box's JSON object, or what is wrong with it. */
+function parseEvent(deviceId: string, p: Record<string, unknown>, topic: string): Incoming | string {
+  if (typeof p.eventId !== 'string' || p.eventId.length === 0 || p.eventId.length > 64) {
+    return 'eventId missing or not a string of 1–64 characters';
+  }
+  if (typeof p.seq !== 'number' || !Number.isInteger(p.seq) || p.seq < 0)
+    return 'seq missing or not an integer';
+  const kind = typeof p.kind === 'string' ? p.kind : (topic.split('/').at(-1) ?? 'unknown');
+  const createdAt =
+    typeof p.createdAt === 'string' && !Number.isNaN(Date.parse(p.createdAt)) ? p.createdAt : null;
+  return {
+    deviceId,
+    eventId: p.eventId,
+    seq: p.seq,
+    kind,
+    callId: typeof p.callId === 'string' ? p.callId : null,
+    createdAt,
+    payload: p,
+  };
 }

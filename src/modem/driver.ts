@@ -4,7 +4,7 @@
  * `drivers/v253-driver.ts` (USR5637 / Conexant) implement it from a profile.
  */
 import type { PcmFrame } from '../audio/frame.js';
-import type { TransferResult } from '../calls/active-call.js';
+import type { OwnerDecision, TransferResult } from '../calls/active-call.js';
 
 /** Caller ID as the line presented it. */
 export interface CallerId {
@@ -69,6 +69,18 @@ export interface ModemCapabilities {
   forwarding: boolean;
 }
 
+/** How a driver hands the connected call over (a warm transfer when `brief` is given). */
+export interface LineTransferOptions {
+  /** How long the owner's phone may ring before the caller is taken back, ms (where the line signals answer). */
+  ringTimeoutMs?: number;
+  /**
+   * Runs while the caller is on hold and the owner's leg carries the call audio (from the answer where the line
+   * signals it, else from the dialling): the call layer plays the brief and hears the owner's keys. `ownerGone`
+   * aborts when the owner's leg ends. 'decline' takes the caller back.
+   */
+  brief?: (ownerGone: AbortSignal, answerSignalled: boolean) => Promise<OwnerDecision>;
+}
+
 /** A modem driver bound to an open AT engine. */
 export interface LineDriver {
   /** Runs the init sequence (again after every reset or reopen). */
@@ -85,8 +97,8 @@ export interface LineDriver {
   onAudio(listener: (frame: PcmFrame) => void): () => void;
   /** Current calls from `AT+CLCC`, or undefined when the modem cannot list calls (analog). */
   listCalls(): Promise<CallListEntry[] | undefined>;
-  /** Hands the connected call to `number`. */
-  transfer(number: string): Promise<TransferResult>;
+  /** Hands the connected call to `number`; DTMF and audio during `brief` are the owner's. */
+  transfer(number: string, options?: LineTransferOptions): Promise<TransferResult>;
   /** Manufacturer, model, firmware. */
   identify(): Promise<ModemIdentity>;
   /** SIM, signal, registration. */

@@ -19,6 +19,7 @@ import type {
   CallListEntry,
   LineDriver,
   LineEvent,
+  LineTransferOptions,
   ModemCapabilities,
   ModemHealth,
   ModemIdentity,
@@ -192,9 +193,9 @@ export class Modem extends EventEmitter<ModemEvents> {
     return this.driver.listCalls();
   }
 
-  /** Transfers the connected call. */
-  transfer(number: string): Promise<TransferResult> {
-    return this.driver.transfer(number);
+  /** Transfers the connected call (a warm transfer when `options.brief` is given). */
+  transfer(number: string, options?: LineTransferOptions): Promise<TransferResult> {
+    return this.driver.transfer(number, options);
   }
 
   /** Identification. */

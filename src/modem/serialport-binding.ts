@@ -1,25 +1,28 @@
 /** The real serial port: `serialport` with an exclusive lock, promisified, close reported with its cause. */
 import { SerialPort } from 'serialport';
-import type { PortCloseInfo, PortSignals, SerialBinding } from './serial-binding.js';
+import {
+  type PortCloseInfo,
+  type PortSignals,
+  type SerialBinding,
+  SerialBindingBase,
+} from './serial-binding.js';
 
 /** Opens `path` at `baudRate` through node-serialport. */
-export class SerialPortBinding implements SerialBinding {
+export class SerialPortBinding extends SerialBindingBase implements SerialBinding {
   #port: SerialPort | undefined;
-  readonly #dataListeners = new Set<(data: Uint8Array) => void>();
-  readonly #closeListeners = new Set<(info: PortCloseInfo) => void>();
 
   constructor(
     readonly path: string,
     readonly baudRate: number,
-  ) {}
+  ) {
+    super();
+  }
 
   async open(): Promise<void> {
     // lock: true takes an exclusive lock so a second daemon or ModemManager cannot garble the port.
     const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false, lock: true });
     await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-    port.on('data', (data: Buffer) => {
-      for (const listener of this.#dataListeners) listener(data);
-    });
+    port.on('data', (data: Buffer) => this.received(data));
     // node-serialport reports an unplug as 'close' with a disconnected error (or only an error on write).
     let closed = false;
     const reportClose = (error?: Error) => {
@@ -27,7 +30,7 @@ export class SerialPortBinding implements SerialBinding {
       closed = true;
       // A close we did not ask for (it carries an error) means the device went away.
       const info: PortCloseInfo = error ? { disconnected: true, error } : { disconnected: false };
-      for (const listener of this.#closeListeners) listener(info);
+      this.closed(info);
     };
     port.on('close', (error?: Error | null) => reportClose(error ?? undefined));
     port.on('error', (error: Error) => {
@@ -53,16 +56,6 @@ export class SerialPortBinding implements SerialBinding {
       );
       port.drain((e) => (e ? reject(e) : resolve()));
     });
-  }
-
-  onData(listener: (data: Uint8Array) => void): () => void {
-    this.#dataListeners.add(listener);
-    return () => this.#dataListeners.delete(listener);
-  }
-
-  onClose(listener: (info: PortCloseInfo) => void): () => void {
-    this.#closeListeners.add(listener);
-    return () => this.#closeListeners.delete(listener);
   }
 
   async setSignals(signals: PortSignals): Promise<void> {

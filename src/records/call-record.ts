@@ -47,6 +47,8 @@ export interface Escalation {
   priority: 'high' | 'normal';
   /** What happened: connected to the owner, or a callback request left. */
   action: 'transferred' | 'callback';
+  /** For transfers: the owner heard the brief on the call before it was put through (else it went by text). */
+  briefSpoken?: boolean;
 }
 
 /** A message left for the owner. */

@@ -1,15 +1,12 @@
 /**
- * The weekly digest: a compact JSON summary of a week of calls published to the fleet, and, when the profile asks
- * (`reports.weekly_text`), a short text message to the owner. Publishing and texting are injected, so the digest
- * neither knows MQTT nor the modem.
+ * The weekly digest: a compact JSON summary of a week of calls for the fleet, and the short text message for the
+ * owner. Pure functions; `digest-service.ts` builds, publishes and texts it on the weekly schedule.
  */
 import type { Lang, ShopProfile } from '../config/shop-schema.js';
 import type { EscalationReason, Outcome } from '../records/call-record.js';
 import type { ReportStats } from './stats.js';
 import type { UnansweredGroup } from './unanswered.js';
 
-/** Sends a payload on an MQTT topic (QoS 1, not retained). */
-export type Publish = (topic: string, payload: string) => Promise<void>;
 /** Sends a text message to a phone number. */
 export type SendText = (number: string, text: string) => Promise<void>;
 
@@ -26,10 +23,8 @@ export interface WeeklyDigest {
   latencyMs: { p50: number | null; p90: number | null };
 }
 
-/** The topic the weekly digest goes to. */
-export function digestTopic(deviceId: string): string {
-  return `lk/v1/${deviceId}/digest/weekly`;
-}
+/** The topic suffix of the weekly digest under the box's prefix: `lk/v1/{deviceId}/digest/weekly`. */
+export const DIGEST_TOPIC = 'digest/weekly';
 
 // Summaries leave the box: long digit runs (phone, card and order numbers) are masked.
 function redact(text: string): string {
@@ -135,21 +130,4 @@ export function ownerText(digest: WeeklyDigest, profile: Pick<ShopProfile, 'faq'
     variants.find((v) => length(v) <= TEXT_LIMIT[lang]) ??
     clip(variants[variants.length - 1] ?? '', TEXT_LIMIT[lang], lang === 'en' ? '...' : '…')
   );
-}
-
-/**
- * Publishes the digest to `lk/v1/{deviceId}/digest/weekly` and, when `reports.weekly_text` is on, texts the
- * owner in the profile's first language. Returns what was sent.
- */
-export async function publishWeeklyDigest(
-  digest: WeeklyDigest,
-  profile: Pick<ShopProfile, 'faq' | 'languages' | 'owner' | 'reports'>,
-  deps: { publish: Publish; sendText: SendText },
-): Promise<{ topic: string; text: string | null }> {
-  const topic = digestTopic(digest.deviceId);
-  await deps.publish(topic, JSON.stringify(digest));
-  if (!profile.reports?.weekly_text) return { topic, text: null };
-  const text = ownerText(digest, profile, profile.languages[0] ?? 'en');
-  await deps.sendText(profile.owner.mobile, text);
-  return { topic, text };
 }

@@ -4,7 +4,14 @@
  * the virtual line, it is what transcripts (`simulate`, `npm start`) are made of.
  */
 import type { Lang } from '../config/shop-schema.js';
-import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
+import type {
+  CallerChannel,
+  CallerInput,
+  HandoffOutcome,
+  HandoffResult,
+  ListenOptions,
+  OwnerBriefing,
+} from '../dialog/channel.js';
 
 /** One event on a simulated line, in order (for transcripts). */
 export type LineEvent =
@@ -46,10 +53,10 @@ export class ObservedChannel implements CallerChannel {
     return input;
   }
 
-  async handoff(number: string, brief: string): Promise<HandoffResult> {
-    const result = await this.inner.handoff(number, brief);
-    this.emit({ kind: 'handoff', number, brief, result });
-    return result;
+  async handoff(number: string, briefing: OwnerBriefing): Promise<HandoffOutcome> {
+    const outcome = await this.inner.handoff(number, briefing);
+    this.emit({ kind: 'handoff', number, brief: briefing.brief, result: outcome.result });
+    return outcome;
   }
 
   async sendText(number: string, text: string): Promise<void> {

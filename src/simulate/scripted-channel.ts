@@ -5,7 +5,14 @@
  * ObservedChannel.
  */
 import type { Lang } from '../config/shop-schema.js';
-import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
+import type {
+  CallerChannel,
+  CallerInput,
+  HandoffOutcome,
+  HandoffResult,
+  ListenOptions,
+  OwnerBriefing,
+} from '../dialog/channel.js';
 import type { CallFile } from './call-file.js';
 
 /** The scripted text channel. */
@@ -51,8 +58,10 @@ export class ScriptedTextChannel implements CallerChannel {
     return input;
   }
 
-  async handoff(_number: string, _brief: string): Promise<HandoffResult> {
-    return this.#call.ownerAnswers ? 'connected' : 'no-answer';
+  /** The owner answers (and hears the brief) or not, as the call file says. */
+  async handoff(_number: string, _briefing: OwnerBriefing): Promise<HandoffOutcome> {
+    const result: HandoffResult = this.#call.ownerAnswers ? 'connected' : 'no-answer';
+    return { result, briefSpoken: this.#call.ownerAnswers };
   }
 
   async sendText(_number: string, _text: string): Promise<void> {}

@@ -38,6 +38,8 @@ export async function simulateAudioCall(options: {
   const { shop, classifier, call, log } = options;
   const profile = profileById('sim7600');
   const emulator = new VirtualModem(profile);
+  // The owner's mobile answers a transfer (and hears the brief) unless the call file says they miss it.
+  emulator.owner = { response: call.ownerAnswers ? 'answer' : 'no-answer' };
   const ports = inProcessPorts(emulator);
   const modemConfig = validateDeviceConfig({ modem: { ringsBeforeAnswer: 1 } }).config.modem;
   const line = new LineService({
@@ -64,7 +66,7 @@ export async function simulateAudioCall(options: {
       speech.channelFor(
         answered,
         {
-          handoff: async (number) => handoffResult(await answered.transfer(number)),
+          handoff: async (number, options) => handoffResult(await answered.transfer(number, options)),
           sendText: (number, text) => line.modem.sendText(number, text),
         },
         log,

@@ -27,9 +27,26 @@ export interface Recognizer {
   begin(expect: Expectation): void;
   /** Feeds 16 kHz mono samples of the current utterance. */
   accept(samples: Int16Array): void;
+  /**
+   * Streaming engines with their own endpointing: after accept(), the trailing silence in ms at which the engine
+   * decided the utterance is over, or undefined while it is not (the VAD ends the turn otherwise).
+   */
+  endpoint?(): number | undefined;
   /** Ends the utterance and returns what was said (empty text when nothing). */
   finish(): Promise<Recognition>;
   /** Releases child processes and native objects. */
+  close(): Promise<void>;
+}
+
+/** A keyword spotter, fed 16 kHz audio while the line is talking. */
+export interface KeywordSpotter {
+  /** Engine name for logs. */
+  readonly name: string;
+  /** Feeds 16 kHz mono samples; returns the phrase spotted in them, if any. */
+  accept(samples: Int16Array): string | undefined;
+  /** Forgets partial matches (the line starts talking again). */
+  reset(): void;
+  /** Releases native objects. */
   close(): Promise<void>;
 }
 

@@ -5,12 +5,16 @@
 import { existsSync } from 'node:fs';
 import type { DeviceConfig } from '../config/device-schema.js';
 import type { ShopProfile } from '../config/shop-schema.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { porcupineInstalled } from './keyword-spotting/porcupine.js';
+import { ESCALATION_PHRASES, escalationPhrases, hotwordPhrases } from './keywords.js';
 import type { Manifest, ModelKind } from './models/manifest.js';
-import { type ModelStatus, modelFile, verifyAll } from './models/verify.js';
+import { type ModelStatus, modelFile, optionalModelFile, verifyAll } from './models/verify.js';
 import { decoderModelsFor } from './recognize/grammar.js';
 import { POCKETSPHINX_DICT, readPronouncingDictionary } from './recognize/pronouncing-dictionary.js';
-import type { RecognizerPlan, WorkerConfig } from './worker/protocol.js';
+import { modelingUnit, readVocabulary, type Spelling, spell, type Vocabulary } from './sherpa/tokens.js';
+import type { KeywordSpotterPlan, RecognizerPlan, WorkerConfig } from './worker/protocol.js';
 
 /** The engines chosen and the model states behind the choice. */
 export interface SpeechPlan {
@@ -18,12 +22,130 @@ export interface SpeechPlan {
   models: ModelStatus[];
   /** Why speech input is off, when it is (then calls run on keypad menus). */
   noSpeechInput?: string;
+  /** Which keyword spotter listens while the line talks, and why that one. */
+  keywordSpotting: string;
 }
 
 type Ok = Extract<ModelStatus, { state: 'ok' }>;
 
 function firstOk(models: ModelStatus[], kind: ModelKind): Ok | undefined {
   return models.find((m): m is Ok => m.state === 'ok' && m.entry.kind === kind);
+}
+
+/** Spells phrases in a model's tokens; the ones it cannot spell are logged and left out. */
+function spellAll(phrases: readonly string[], vocabulary: Vocabulary, what: string, log: Logger) {
+  const spellings = phrases.map((p) => spell(p, vocabulary));
+  const spelled = spellings.filter((s): s is Extract<Spelling, { tokens: string[] }> => 'tokens' in s);
+  const dropped = spellings.filter((s): s is Extract<Spelling, { reason: string }> => 'reason' in s);
+  if (dropped.length > 0) {
+    log.info(
+      `${what}: left out what the model cannot spell: ${dropped.map((d) => `"${d.phrase}" (${d.reason})`).join('; ')}`,
+    );
+  }
+  return spelled;
+}
+
+/** The files every sherpa transducer has. */
+function transducerFiles(model: Ok) {
+  return {
+    encoder: modelFile(model, 'encoder'),
+    decoder: modelFile(model, 'decoder'),
+    joiner: modelFile(model, 'joiner'),
+    tokens: modelFile(model, 'tokens'),
+  };
+}
+
+/** The streaming transducer with the shop's hotwords. */
+async function streamingPlan(
+  model: Ok,
+  options: { speech: DeviceConfig['speech']; profile: ShopProfile; log: Logger },
+): Promise<RecognizerPlan> {
+  const bpeModel = optionalModelFile(model, 'bpeModel');
+  const files = { ...transducerFiles(model), ...(bpeModel === undefined ? {} : { bpeModel }) };
+  let hotwords: string[] = [];
+  let unit: ReturnType<typeof modelingUnit> = 'cjkchar';
+  try {
+    const vocabulary = await readVocabulary(files);
+    unit = modelingUnit(vocabulary.tokens);
+    const what = `hotwords for ${model.name}`;
+    hotwords = spellAll(hotwordPhrases(options.profile), vocabulary, what, options.log).map((s) => s.text);
+  } catch (e) {
+    options.log.error(
+      `hotwords for ${model.name} are off: its token files do not read (${describeError(e)})`,
+    );
+  }
+  return {
+    type: 'sherpa-streaming',
+    model: { ...files, modelingUnit: unit, hotwords, endpointSilenceMs: options.speech.endpointSilenceMs },
+  };
+}
+
+/** The keyword spotter for "agent"/"person"/"人工" while the line talks, and why it is that one. */
+async function keywordSpotterPlan(
+  model: Ok | undefined,
+  options: { speech: DeviceConfig['speech']; profile: ShopProfile; log: Logger },
+): Promise<{ plan: KeywordSpotterPlan; why: string }> {
+  const { speech, profile, log } = options;
+  const wanted = speech.keywordSpotter;
+  const notUsed: string[] = [];
+  if (wanted === 'auto' || wanted === 'sherpa') {
+    if (model === undefined) notUsed.push('the sherpa keyword model is not installed');
+    else {
+      const lexicon = optionalModelFile(model, 'lexicon');
+      const bpeModel = optionalModelFile(model, 'bpeModel');
+      const files = transducerFiles(model);
+      try {
+        const vocabulary = await readVocabulary(
+          { tokens: files.tokens, ...(lexicon ? { lexicon } : {}), ...(bpeModel ? { bpeModel } : {}) },
+          speech.keywordTokens,
+        );
+        const phrases = escalationPhrases(profile).map((p) => p.phrase);
+        const keywords = spellAll(phrases, vocabulary, `keywords for ${model.name}`, log).map((k) => ({
+          phrase: k.phrase,
+          tokens: k.tokens,
+        }));
+        if (keywords.length > 0) {
+          return {
+            plan: { type: 'sherpa-kws', model: { ...files, keywords } },
+            why: `sherpa KeywordSpotter (${model.name}) spots ${keywords.map((k) => `"${k.phrase}"`).join(', ')}`,
+          };
+        }
+        notUsed.push(`the sherpa keyword model ${model.name} cannot spell any of the keywords`);
+      } catch (e) {
+        notUsed.push(`the token files of ${model.name} do not read (${describeError(e)})`);
+      }
+    }
+  }
+  if (wanted === 'auto' || wanted === 'porcupine') {
+    const porcupine = speech.porcupine;
+    if (porcupine.accessKey === '') {
+      notUsed.push(
+        'Porcupine needs a Picovoice AccessKey in speech.porcupine.accessKey and none is configured',
+      );
+    } else if (porcupine.keywords.length === 0) {
+      notUsed.push('speech.porcupine.keywords lists no keyword (.ppn) files');
+    } else if (!porcupineInstalled()) {
+      notUsed.push('the optional package @picovoice/porcupine-node is not installed');
+    } else {
+      return {
+        plan: {
+          type: 'porcupine',
+          spec: {
+            accessKey: porcupine.accessKey,
+            ...(porcupine.modelPath === '' ? {} : { modelPath: porcupine.modelPath }),
+            keywords: porcupine.keywords,
+          },
+        },
+        why: `Porcupine spots ${porcupine.keywords.map((k) => `"${k.phrase}"`).join(', ')}`,
+      };
+    }
+  }
+  if (wanted === 'recognizer') notUsed.push('speech.keywordSpotter is recognizer');
+  const said = [...ESCALATION_PHRASES.en, ...ESCALATION_PHRASES.zh].map((p) => `"${p}"`).join('/');
+  return {
+    plan: { type: 'none' },
+    why: `no keyword spotter (${notUsed.join('; ')}): the recognizer hears ${said} after a barge-in`,
+  };
 }
 
 /** Verifies the installed models and plans the worker's engines. */
@@ -39,6 +161,7 @@ export async function planSpeech(options: {
   const models = await verifyAll(options.manifest, speech.modelsDir);
   const vad = firstOk(models, 'vad');
   const senseVoice = firstOk(models, 'asr-offline');
+  const streaming = firstOk(models, 'asr-streaming');
   const pocketsphinx = existsSync('/usr/bin/pocketsphinx_continuous') && existsSync(POCKETSPHINX_DICT);
 
   let recognizer: RecognizerPlan = { type: 'none' };
@@ -53,6 +176,8 @@ export async function planSpeech(options: {
           tokens: modelFile(senseVoice, 'tokens'),
         },
       };
+    } else if ((wanted === 'auto' || wanted === 'sherpa-streaming') && streaming !== undefined) {
+      recognizer = await streamingPlan(streaming, options);
     } else if (pocketsphinx) {
       recognizer = {
         type: 'pocketsphinx',
@@ -60,17 +185,28 @@ export async function planSpeech(options: {
       };
     }
   }
-  const recognizerName = recognizer.type === 'sherpa-offline' ? 'sherpa SenseVoice' : recognizer.type;
+  const recognizerName =
+    recognizer.type === 'sherpa-offline'
+      ? 'sherpa SenseVoice'
+      : recognizer.type === 'sherpa-streaming'
+        ? 'sherpa streaming zipformer'
+        : recognizer.type;
+  const spotting = await keywordSpotterPlan(firstOk(models, 'kws'), options);
 
   for (const model of models) {
-    if (model.state === 'ok') continue;
+    if (model.state === 'ok') {
+      if (model.unverified !== undefined) log.warn(`speech model ${model.name} is ${model.unverified}`);
+      continue;
+    }
     const instead =
       model.entry.kind === 'vad'
         ? 'no VAD: speech input is off and calls use keypad menus'
         : model.entry.kind === 'tts'
           ? 'flite (English) and espeak-ng (Mandarin)'
           : model.entry.kind === 'kws'
-            ? `the recognizer (${recognizerName}) spots "agent"/"person"`
+            ? spotting.plan.type === 'porcupine'
+              ? 'Porcupine for keywords'
+              : `the recognizer (${recognizerName}) for "agent"/"person"/"人工" after a barge-in`
             : `recognizer ${recognizerName}`;
     const what = model.state === 'missing' ? 'is missing' : `is damaged (${model.reason}) and is not loaded`;
     const line = `speech model ${model.name} ${what}; using ${instead} instead`;
@@ -78,16 +214,20 @@ export async function planSpeech(options: {
     else if (model.entry.kind === 'vad') log.warn(line);
     else log.info(line);
   }
-  if (wanted === 'sherpa-streaming') {
-    log.warn(
-      `speech.recognizer sherpa-streaming is not available in this build; using ${recognizerName} instead`,
-    );
+  const chosen = { 'sherpa-sensevoice': 'sherpa-offline', 'sherpa-streaming': 'sherpa-streaming' } as const;
+  if (
+    (wanted === 'sherpa-sensevoice' || wanted === 'sherpa-streaming') &&
+    recognizer.type !== chosen[wanted]
+  ) {
+    log.warn(`speech.recognizer ${wanted} has no verified model installed; using ${recognizerName} instead`);
   }
+  log.info(`keyword spotting: ${spotting.why}`);
 
   const worker: WorkerConfig = {
     vadModel: vad === undefined ? null : modelFile(vad, 'model'),
     endpointSilenceMs: speech.endpointSilenceMs,
     recognizer,
+    keywordSpotter: spotting.plan,
     englishVoice: speech.englishVoice,
   };
   const noSpeechInput =
@@ -99,5 +239,10 @@ export async function planSpeech(options: {
           : 'no recognizer is installed'
         : undefined;
   if (noSpeechInput !== undefined) log.warn(`speech input is off (${noSpeechInput}); calls use keypad menus`);
-  return { worker, models, ...(noSpeechInput === undefined ? {} : { noSpeechInput }) };
+  return {
+    worker,
+    models,
+    keywordSpotting: spotting.why,
+    ...(noSpeechInput === undefined ? {} : { noSpeechInput }),
+  };
 }

@@ -3,21 +3,33 @@
  *
  *   ActiveCall.onAudio ──> worker (VAD, recognizer)     ──heard──> listen() → CallerInput
  *                     └──> echo gate + VAD state ──barge-in──> ActiveCall.stopPlayback()
+ *   worker keyword spotter (on while the line talks) ──"agent"/"人工"──> barge-in + a request for a person
  *   say(text) ──cache hit──────────────────────────────> ActiveCall.play
  *             └─sentences ──> worker synthesis ──(first sentence plays while the next renders)──┘
  *
  * Without the worker (it crashed, or speech input is off) the call goes on in keypad mode: listen() returns
  * keypad digits, silence or `unrecognized: speech-unavailable`, and say() plays what is cached.
  */
-import type { ActiveCall } from '../calls/active-call.js';
+import type { ActiveCall, TransferOptions } from '../calls/active-call.js';
 import type { Lang } from '../config/shop-schema.js';
-import type { CallerChannel, CallerInput, HandoffResult, ListenOptions } from '../dialog/channel.js';
+import type {
+  CallerChannel,
+  CallerInput,
+  HandoffOutcome,
+  HandoffResult,
+  ListenOptions,
+  OwnerBriefing,
+} from '../dialog/channel.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { EchoGate } from './echo-gate.js';
 import { detectLanguage } from './lang-id.js';
+import { briefOwner, renderBriefing } from './owner-briefing.js';
 import { type PromptCache, splitSentences } from './prompt-cache.js';
 import type { SpeechWorker } from './worker/speech-worker.js';
+
+/** A spotted keyword counts only if the caller's own voice was heard this recently, ms (not the line's echo). */
+const KEYWORD_NEAR_END_MS = 1000;
 
 /** What the channel needs besides the call. */
 export interface SpeechChannelOptions {
@@ -25,8 +37,8 @@ export interface SpeechChannelOptions {
   worker: SpeechWorker;
   cache: PromptCache;
   log: Logger;
-  /** Calls the owner and connects (the modem/calls layer). */
-  handoff: (number: string, brief: string) => Promise<HandoffResult>;
+  /** Calls the owner, runs the brief on their leg and connects (the modem/calls layer). */
+  handoff: (number: string, options: TransferOptions) => Promise<HandoffResult>;
   /** Sends a text message (the modem layer). */
   sendText: (number: string, text: string) => Promise<void>;
   /** Caller speech stops the line talking (config speech.bargeIn). */
@@ -70,6 +82,12 @@ export class SpeechChannel implements CallerChannel {
   #onDigit: (() => void) | undefined;
   #onInputEnd: (() => void) | undefined;
   #ended = false;
+  /** The worker's keyword spotter is listening (while the line talks, and through a barge-in turn). */
+  #spotting = false;
+  /** A keyword phrase spotted and not yet handed to listen(). */
+  #spotted: string | undefined;
+  /** performance.now() of the last caller frame the echo gate judged to be the caller's own voice. */
+  #lastNearEndAt = Number.NEGATIVE_INFINITY;
   /** Timing of the last say(). */
   lastSay: SayTiming | undefined;
 
@@ -95,6 +113,7 @@ export class SpeechChannel implements CallerChannel {
           this.#checkBargeIn();
         } else for (const waiter of this.#vadEndWaiters.splice(0)) waiter();
       }),
+      worker.onKeyword((phrase) => this.#onKeyword(phrase)),
       worker.onLost((reason) => {
         if (this.#speechLost) return;
         this.#speechLost = true;
@@ -120,19 +139,37 @@ export class SpeechChannel implements CallerChannel {
   #onAudio(frame: Int16Array): void {
     if (!this.#speechLost) this.#o.worker.sendAudio(frame);
     this.#recentNearEnd = this.#gate.caller(frame, performance.now());
+    if (this.#recentNearEnd) this.#lastNearEndAt = performance.now();
     this.#checkBargeIn();
   }
 
   #checkBargeIn(): void {
     if (!this.#playing || this.#o.bargeIn === false || this.#speechLost) return;
-    if (this.#vadInSpeech && this.#recentNearEnd) {
-      this.#bargedIn = true;
-      // Start the caller's turn now, from just before this moment (the echo before it is not their words).
-      this.#bargeTurn ??= this.#o.worker.listen('open', true);
-      this.#o.call.stopPlayback();
-      this.#gate.stopped(performance.now());
-      this.#onBargeIn?.();
-    }
+    if (this.#vadInSpeech && this.#recentNearEnd) this.#interrupt();
+  }
+
+  /** The caller talks over the line: stop playback and start their turn. */
+  #interrupt(): void {
+    this.#bargedIn = true;
+    // Start the caller's turn now, from just before this moment (the echo before it is not their words).
+    this.#bargeTurn ??= this.#o.worker.listen('open', true);
+    this.#o.call.stopPlayback();
+    this.#gate.stopped(performance.now());
+    this.#onBargeIn?.();
+  }
+
+  #setSpotting(on: boolean): void {
+    if (this.#spotting === on || this.#speechLost) return;
+    this.#spotting = on;
+    this.#o.worker.spotKeywords(on);
+  }
+
+  /** "agent"/"人工" over the reply stops it and is handed to listen() as a request for a person. */
+  #onKeyword(phrase: string): void {
+    if (!this.#spotting || performance.now() - this.#lastNearEndAt > KEYWORD_NEAR_END_MS) return;
+    this.#spotted = phrase;
+    if (this.#playing) this.#interrupt();
+    this.#onInputEnd?.();
   }
 
   async #play(samples: Int16Array): Promise<'played' | 'stopped'> {
@@ -146,6 +183,7 @@ export class SpeechChannel implements CallerChannel {
     const began = performance.now();
     this.#bargedIn = false;
     this.#playing = true;
+    this.#setSpotting(true);
     const interrupted = new Promise<void>((resolve) => {
       this.#onBargeIn = resolve;
     });
@@ -157,15 +195,7 @@ export class SpeechChannel implements CallerChannel {
       }
       // Render sentence by sentence; sentence n+1 renders while sentence n plays.
       const sentences = splitSentences(text);
-      const render = (sentence: string) => {
-        const cached = this.#o.cache.get(sentence, lang);
-        if (cached !== undefined) return Promise.resolve({ samples: cached, renderMs: 0 });
-        if (!this.#o.worker.available) return Promise.resolve(undefined);
-        return this.#o.worker.synthesize(sentence, lang).catch((e: unknown) => {
-          this.#o.log.warn(`could not synthesise a reply sentence: ${describeError(e)}`);
-          return undefined;
-        });
-      };
+      const render = (sentence: string) => this.#render(sentence, lang);
       let next = render(sentences[0] ?? text);
       for (let i = 0; i < sentences.length; i++) {
         const rendered = await Promise.race([next, interrupted.then(() => 'stopped' as const)]);
@@ -191,6 +221,8 @@ export class SpeechChannel implements CallerChannel {
     } finally {
       this.#playing = false;
       this.#onBargeIn = undefined;
+      // After a barge-in the spotter keeps listening through the caller's turn.
+      if (!this.#bargedIn) this.#setSpotting(false);
     }
   }
 
@@ -219,6 +251,7 @@ export class SpeechChannel implements CallerChannel {
     try {
       for (;;) {
         if (this.#ended) return { kind: 'hangup' };
+        if (this.#spotted !== undefined) return this.#spottedInput();
         if (this.#digits.length > 0) return await this.#collectDigits(options);
         if (turn === undefined && this.#lostReported()) {
           return { kind: 'unrecognized', reason: 'speech-unavailable' };
@@ -272,7 +305,15 @@ export class SpeechChannel implements CallerChannel {
       this.#onDigit = undefined;
       this.#onInputEnd = undefined;
       turn?.cancel();
+      this.#setSpotting(false);
     }
+  }
+
+  #spottedInput(): CallerInput {
+    const text = this.#spotted as string;
+    this.#spotted = undefined;
+    const lang = /\p{Script=Han}/u.test(text) ? 'zh' : 'en';
+    return { kind: 'speech', text, lang, bargedIn: true, spottedKeyword: text };
   }
 
   #vadEndWaiters: (() => void)[] = [];
@@ -317,8 +358,30 @@ export class SpeechChannel implements CallerChannel {
     return { kind: 'dtmf', digits: this.#digits.shift() as string };
   }
 
-  handoff(number: string, brief: string): Promise<HandoffResult> {
-    return this.#o.handoff(number, brief);
+  /** Cached audio of `text`, or the worker's rendering of it; undefined when speech is unavailable. */
+  #render(text: string, lang: Lang): Promise<{ samples: Int16Array; renderMs: number } | undefined> {
+    const cached = this.#o.cache.get(text, lang);
+    if (cached !== undefined) return Promise.resolve({ samples: cached, renderMs: 0 });
+    if (!this.#o.worker.available) return Promise.resolve(undefined);
+    return this.#o.worker.synthesize(text, lang).catch((e: unknown) => {
+      this.#o.log.warn(`could not synthesise speech: ${describeError(e)}`);
+      return undefined;
+    });
+  }
+
+  async handoff(number: string, briefing: OwnerBriefing): Promise<HandoffOutcome> {
+    // The brief renders while the owner's phone rings, so it is ready when they pick up.
+    const audio = renderBriefing(briefing, async (text, lang) => (await this.#render(text, lang))?.samples);
+    let briefSpoken = false;
+    const result = await this.#o.handoff(number, {
+      ringTimeoutMs: briefing.ringTimeoutMs,
+      brief: async (owner) => {
+        const briefed = await briefOwner(owner, briefing, await audio);
+        briefSpoken = briefed.spoken;
+        return briefed.decision;
+      },
+    });
+    return { result, briefSpoken };
   }
 
   sendText(number: string, text: string): Promise<void> {
@@ -332,6 +395,7 @@ export class SpeechChannel implements CallerChannel {
 
   /** Detaches from the call and the worker. */
   close(): void {
+    this.#setSpotting(false);
     this.#bargeTurn?.cancel();
     this.#bargeTurn = undefined;
     for (const off of this.#unsubscribe.splice(0)) off();

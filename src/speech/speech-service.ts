@@ -4,7 +4,7 @@
  * the daemon still answers: calls run on keypad menus and the worker keeps being restarted with backoff.
  */
 import type { Service } from '../app/service.js';
-import type { ActiveCall } from '../calls/active-call.js';
+import type { ActiveCall, TransferOptions } from '../calls/active-call.js';
 import type { DeviceConfig } from '../config/device-schema.js';
 import type { ShopProfile } from '../config/shop-schema.js';
 import type { CallerChannel, HandoffResult } from '../dialog/channel.js';
@@ -18,7 +18,7 @@ import { SpeechWorker } from './worker/speech-worker.js';
 
 /** What a call's channel needs from the line besides audio. */
 export interface CallActions {
-  handoff: (number: string, brief: string) => Promise<HandoffResult>;
+  handoff: (number: string, options: TransferOptions) => Promise<HandoffResult>;
   sendText: (number: string, text: string) => Promise<void>;
 }
 

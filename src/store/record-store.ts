@@ -505,6 +505,19 @@ export class RecordStore {
   }
 }
 
+/** Parses a date or date-time bounding a record query; a `Config_Invalid` error names `name` when it is not one. */
+export function parseQueryDate(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new LinekeeperError(
+      ErrorCode.Config_Invalid,
+      `${name} expects a date like 2026-11-01, got "${value}"`,
+    );
+  }
+  return date;
+}
+
 /** Error for a record id that is not in the store. */
 export function recordNotFound(id: string): LinekeeperError {
   return new LinekeeperError(ErrorCode.Store_NotFound, `no call record with id ${id}`);

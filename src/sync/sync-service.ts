@@ -76,6 +76,11 @@ export class SyncService {
     return this.#o.outbox.depth;
   }
 
+  /** Age of the oldest event waiting for its acknowledgement, seconds (0 when none waits). */
+  get outboxOldestAgeS(): number {
+    return this.#o.outbox.oldestAgeS();
+  }
+
   /** Events in flight now. */
   get inFlight(): number {
     return this.#inFlight.size;

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { startEmulatorProcess } from '../../device/emulator/emulator-process.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI } from '../helpers/paths.js';
 
@@ -23,22 +23,8 @@ for (const [profile, expected] of Object.entries(EXPECTED)) {
     const dir = await mkdtemp(join(tmpdir(), 'lk-probe-'));
     t.teardown(() => rm(dir, { recursive: true, force: true }));
     const link = join(dir, 'ttyV0');
-    const emulator = spawn(process.execPath, [CLI, 'emulator', '--profile', profile, '--link', link], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((resolve) => emulator.once('exit', resolve));
-    t.teardown(async () => {
-      if (emulator.exitCode === null) emulator.kill('SIGTERM');
-      await exited;
-    });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      emulator.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('emulator ready')) resolve();
-      });
-      emulator.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-    });
+    const emulator = await startEmulatorProcess({ cli: CLI, profile, link });
+    t.teardown(() => emulator.stop());
     // Without --profile the probe detects the modem itself.
     const result = await runCli(['modem', 'probe', '--port', link, '--json']);
     t.equal(result.code, 0, result.stderr);

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { startEmulatorProcess } from '../../device/emulator/emulator-process.js';
 import { boxStorageYaml } from '../helpers/box-storage.js';
 import { CLI, SHARED_EXAMPLES } from '../helpers/paths.js';
 
@@ -54,27 +55,13 @@ t.test('linekeeper run answers a call from linekeeper emulator and logs each cal
   const dir = await mkdtemp(join(tmpdir(), 'lk-run-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const link = join(dir, 'ttyV0');
-  const emulator = spawn(
-    process.execPath,
-    [
-      CLI,
-      'emulator',
-      '--profile',
-      'sim7600',
-      '--link',
-      link,
-      '--call',
-      '+441632960100',
-      '--call-after',
-      '2',
-      '--hold',
-      '1',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  stopChild(t, emulator);
-  const emu = collect(emulator);
-  await emu.waitFor(/emulator ready/, 10000);
+  const emulator = await startEmulatorProcess({
+    cli: CLI,
+    profile: 'sim7600',
+    link,
+    call: { number: '+441632960100', afterS: 2, holdS: 1 },
+  });
+  t.teardown(() => emulator.stop());
   const config = join(dir, 'config.yaml');
   await writeFile(
     config,
@@ -97,9 +84,9 @@ t.test('linekeeper run answers a call from linekeeper emulator and logs each cal
   await out.waitFor(/answering → connected/, 5000);
   await out.waitFor(/connected → ended \(remote\)/, 10000);
   await out.waitFor(/ended: caller-hangup/, 5000);
-  t.match(emu.text(), /← ATA/);
-  t.match(emu.text(), /← AT\+CPCMREG=1/);
-  t.match(emu.text(), /← AT\+CCFC=2,3,/, 'forwarding on no-reply set to the owner');
+  t.match(emulator.output(), /← ATA/);
+  t.match(emulator.output(), /← AT\+CPCMREG=1/);
+  t.match(emulator.output(), /← AT\+CCFC=2,3,/, 'forwarding on no-reply set to the owner');
   t.notMatch(out.text(), /\+441632960100/, 'the caller number stays out of info-level logs');
   daemon.kill('SIGTERM');
   await out.waitFor(/stopped/, 10000);

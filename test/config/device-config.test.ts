@@ -10,6 +10,7 @@ t.test('defaults fill a missing file when allowed', async (t) => {
   t.equal(config.log.level, 'info');
   t.equal(config.mqtt.enabled, false);
   t.equal(config.privacy.sendCallerNumber, false);
+  t.same(config.digest, { enabled: true, day: 'mon', time: '08:00' });
 });
 
 t.test('a missing file is an error unless allowed', async (t) => {
@@ -59,6 +60,8 @@ t.test('every problem is listed at once with its path', async (t) => {
     'modem.ringsBeforeAnswer: must be >= 1',
     'gpio.enabeld: is not a known field',
     'log.level: must be one of error, warn, info, debug, trace',
+    'digest.day: must be one of mon, tue, wed, thu, fri, sat, sun',
+    'digest.time: must match pattern',
     'storage.minFreeMb (from LINEKEEPER_STORAGE__MIN_FREE_MB): "lots" is not a number',
   ]) {
     t.ok(message.includes(expected), `names: ${expected}`);

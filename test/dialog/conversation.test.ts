@@ -77,6 +77,46 @@ t.test(
   },
 );
 
+t.test(
+  'a transfer briefs the owner in the shop language, with their ring time and confirmation',
+  async (t) => {
+    const profile = {
+      ...shop.profile,
+      escalation: { ...shop.profile.escalation, owner_confirms: true, owner_ring_seconds: 15 },
+    };
+    const channel = new InputChannel([{ kind: 'dtmf', digits: '0' }]);
+    const record = await call(channel, MONDAY_2PM, '+8613700001234', profile);
+    t.match(channel.handoffs[0], {
+      number: '+8613800138000',
+      lang: 'zh',
+      acceptKey: '1',
+      confirm: true,
+      ringTimeoutMs: 15_000,
+      brief: /^金冠面包坊热线有来电转给您。 来电者（\+86 137 0000 1234）要求转人工/,
+      askAccept: /请按1/,
+    });
+    t.match(record.escalation, { action: 'transferred', briefSpoken: true });
+    t.match(record.escalation?.brief, /（\+8613700001234）/, 'the record keeps the number as written');
+    t.same(channel.texts, [], 'the owner heard the brief: no text');
+  },
+);
+
+t.test('a transfer the owner took without hearing the brief texts it to them', async (t) => {
+  const channel = new InputChannel([{ kind: 'dtmf', digits: '0' }], { briefSpoken: false });
+  const record = await call(channel, MONDAY_2PM);
+  t.match(record.escalation, { action: 'transferred', briefSpoken: false });
+  t.equal(channel.texts.length, 1);
+  t.match(channel.texts[0]?.text, /^\[normal\] 来电者（\+8613700001234）要求转人工/);
+});
+
+t.test('an owner who declines the transfer leaves the caller a callback request', async (t) => {
+  const channel = new InputChannel([{ kind: 'dtmf', digits: '0' }], { handoff: 'declined' });
+  const record = await call(channel, MONDAY_2PM);
+  t.match(record.escalation, { action: 'callback' });
+  t.match(channel.transcript, /Li Wei现在接不了电话/);
+  t.match(channel.texts[0]?.text, /尝试转接但老板没空/);
+});
+
 t.test('profile keywords escalate with reason keyword; refunds with reason complaint', async (t) => {
   const keyword = await call(new InputChannel([speech('is the manager around')]), MONDAY_2PM);
   t.equal(keyword.escalation?.reason, 'keyword');
@@ -90,6 +130,21 @@ t.test('profile keywords escalate with reason keyword; refunds with reason compl
   );
   t.equal(refund.escalation?.reason, 'complaint');
   t.equal(refund.escalation?.priority, 'high');
+});
+
+t.test('a keyword spotted over the reply is a request for a person, whatever the words say', async (t) => {
+  const inputs = [speech('I would like to order a cake for this saturday at 3 pm')];
+  // Recognised words decide by themselves: the shop's keyword "manager" escalates with reason keyword.
+  const heard = await call(new InputChannel([...inputs, speech('manager')]), MONDAY_2PM);
+  t.equal(heard.escalation?.reason, 'keyword');
+  const channel = new InputChannel([
+    ...inputs,
+    speech('manager', { lang: 'en', bargedIn: true, spottedKeyword: 'manager' }),
+  ]);
+  const spotted = await call(channel, MONDAY_2PM);
+  t.match(spotted.escalation, { reason: 'requested', action: 'transferred' });
+  t.equal(channel.handoffs.length, 1);
+  t.equal(spotted.turns.at(-1)?.intent, 'human');
 });
 
 t.test('not understood twice: offers a person and waits for a yes or no', async (t) => {

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, readlink, writeFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import mqtt from 'mqtt';
 import t from 'tap';
 import type { CommandResponse } from '../../src/fleet/agent.js';
 import type { DesiredReport } from '../../src/fleet/desired.js';
+import { SWITCHED_FILE } from '../../src/fleet/rollback-files.js';
 import { generateFleetKeys, signEnvelope } from '../../src/fleet/signing.js';
 import { FleetRig, writeRelease } from '../helpers/fleet-rig.js';
 import { waitFor } from '../helpers/wait.js';
@@ -201,33 +203,55 @@ t.test(
     });
     t.match(moved, { status: 'rejected', reason: 'wrong-command' });
     t.equal(rig.restarts, restarts + 1, 'no restart from the moved request');
-
-    // models.install: a job with progress; a wrong SHA-256 installs nothing.
-    const model = join(rig.dir, 'model.onnx');
-    await writeFile(model, Buffer.alloc(200_000, 7));
-    const sha256 = createHash('sha256')
-      .update(await readFile(model))
-      .digest('hex');
-    const steps: string[] = [];
-    const installed = await rig.operator.command(
-      command('models.install', { name: 'asr-en.onnx', url: `file://${model}`, sha256 }),
-      {
-        onProgress: (p) => steps.push(`${p.status}:${p.step}`),
-      },
-    );
-    t.match(installed, { status: 'ok', job: { status: 'SUCCEEDED' } });
-    t.ok(
-      steps.includes('IN_PROGRESS:downloading') && steps.includes('IN_PROGRESS:installing'),
-      steps.join(' '),
-    );
-    t.ok(existsSync(join(rig.modelsDir, 'asr-en.onnx')));
-    const wrong = await rig.operator.command(
-      command('models.install', { name: 'bad.onnx', url: model, sha256: '0'.repeat(64) }),
-    );
-    t.match(wrong, { status: 'ok', job: { status: 'FAILED', statusDetails: /SHA-256 mismatch/ } });
-    t.notOk(existsSync(join(rig.modelsDir, 'bad.onnx')));
   },
 );
+
+t.test('a command asking for an answer outside its own cmd/res is not run and not answered', async (t) => {
+  const rig = await FleetRig.start(t);
+  const restart = signEnvelope(
+    {
+      kind: 'command',
+      deviceId: 'shop-0001',
+      version: Date.now(),
+      payload: { name: 'restart', args: {} },
+      ttlSeconds: 60,
+    },
+    rig.privateKey,
+  );
+  // The rig's broker has no ACL: whatever the box publishes arrives at this watcher.
+  const watcher = await mqtt.connectAsync(rig.broker.url, { protocolVersion: 5 });
+  t.teardown(() => watcher.endAsync());
+  const answers: string[] = [];
+  watcher.on('message', (topic) => {
+    if (!topic.includes('/cmd/req/') && (topic.includes('/cmd/') || topic === 'elsewhere'))
+      answers.push(topic);
+  });
+  await watcher.subscribeAsync('#', { qos: 1 });
+  const wrong = [
+    'lk/v1/shop-0001/cmd/res/x',
+    'lk/v1/shop-0001/cmd/resx',
+    'lk/v1/shop-0002/cmd/res',
+    'elsewhere',
+  ];
+  for (const responseTopic of wrong)
+    await rig.operator.client.publishAsync('lk/v1/shop-0001/cmd/req/restart', JSON.stringify(restart), {
+      qos: 1,
+      properties: { responseTopic, correlationData: Buffer.from('wrong'), messageExpiryInterval: 60 },
+    });
+  // Commands are handled in arrival order: once this one is answered, the others were handled.
+  const asked = await rig.operator.command(restart);
+  t.match(asked, { status: 'ok', data: 'restarting' }, 'the same signed request, asked correctly, runs once');
+  t.equal(rig.restarts, 1, 'the wrongly addressed requests ran nothing');
+  t.same(answers, ['lk/v1/shop-0001/cmd/res'], 'and were not answered');
+  for (const responseTopic of wrong)
+    t.ok(
+      rig.logLines.some((line) =>
+        line.includes(`its response topic ${responseTopic} is not lk/v1/shop-0001/cmd/res`),
+      ),
+      `the reason is logged for ${responseTopic}`,
+    );
+  await waitFor(() => rig.connection?.connected === true, 'the box to come back', 10_000);
+});
 
 t.test('app.update whose health check fails is rolled back', async (t) => {
   const rig = await FleetRig.start(t);
@@ -278,4 +302,5 @@ t.test('app.update whose health check fails is rolled back', async (t) => {
     10_000,
   );
   t.equal(rig.agent?.state.data.pendingUpdate, undefined, 'no update pending');
+  t.notOk(existsSync(join(rig.dir, SWITCHED_FILE)), 'nothing left for the rollback outside the release');
 });

@@ -1,5 +1,5 @@
 /** Runs the built `linekeeper` command in a child process and collects its output. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { CLI } from './paths.js';
 
 /** What a CLI run printed and how it exited. */
@@ -9,23 +9,42 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A `linekeeper` process still running: its output so far and its end. */
+export interface RunningCli {
+  child: ChildProcess;
+  /** Output so far (`code` is set once it has exited). */
+  output: CliResult;
+  exited: Promise<CliResult>;
+}
+
+/** Starts `linekeeper ...args`, feeding stdin (empty by default), and collects its output while it runs. */
+export function startCli(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
+  const output: CliResult = { code: null, stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => {
+    output.stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output.stderr += d.toString();
+  });
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      output.code = code;
+      resolve(output);
+    });
+  });
+  child.stdin.end(options.stdin ?? '');
+  return { child, output, exited };
+}
+
 /** Runs `linekeeper ...args`, optionally feeding stdin; resolves when the process exits. */
 export function runCli(
   args: string[],
   options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return startCli(args, options).exited;
 }

@@ -1,7 +1,7 @@
 /**
  * A box for fleet tests: a real Mosquitto, the fleet key pair, a device directory with config and profile, an
  * install directory with a release, and the daemon's MQTT connection plus fleet agent, restartable in-process the
- * way systemd restarts the daemon.
+ * way systemd restarts the daemon. Its data directory is `dir`; models are checked against `manifestFile`.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FleetAgent } from '../../src/fleet/agent.js';
 import { FleetOperator } from '../../src/fleet/operator.js';
+import { IdleRestart } from '../../src/fleet/reload.js';
 import { generateFleetKeys } from '../../src/fleet/signing.js';
 import { Updater } from '../../src/fleet/updater.js';
 import { releaseHealthCheck } from '../../src/fleet/wiring.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { boxStorageYaml } from './box-storage.js';
 import { TestBroker } from './mosquitto.js';
@@ -30,6 +31,13 @@ export class FleetRig {
   connection: MqttConnection | undefined;
   restarts = 0;
   applied: string[] = [];
+  /** What the agent logged at warn level and above. */
+  logLines: string[] = [];
+  /**
+   * While true, a restart only stops the daemon: the release it switched to crashes before the agent runs, and
+   * nothing comes back until the test starts it (`boot`), as systemd does once linekeeper-rollback has run.
+   */
+  startsFail = false;
   #booting: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -37,6 +45,7 @@ export class FleetRig {
     readonly broker: TestBroker,
     readonly privateKey: KeyObject,
     readonly operator: FleetOperator,
+    readonly modelsBaseUrl: string,
   ) {}
 
   get deviceDir(): string {
@@ -57,9 +66,23 @@ export class FleetRig {
   get keyFile(): string {
     return join(this.dir, 'fleet-private.pem');
   }
+  get manifestFile(): string {
+    return join(this.dir, 'manifest.json');
+  }
 
-  /** Builds everything and boots the box. */
-  static async start(t: { teardown(fn: () => Promise<void>): void }): Promise<FleetRig> {
+  /** Resolves once the restarts asked for so far are done (the box is up again, or down while `startsFail`). */
+  async restarted(): Promise<void> {
+    await this.#booting;
+  }
+
+  /**
+   * Builds everything and boots the box; `modelsBaseUrl` stands for the config's `speech.modelsBaseUrl` (default:
+   * a port nothing listens on).
+   */
+  static async start(
+    t: { teardown(fn: () => Promise<void>): void },
+    options: { modelsBaseUrl?: string } = {},
+  ): Promise<FleetRig> {
     const dir = await mkdtemp(join(tmpdir(), 'lk-fleet-'));
     const broker = await TestBroker.start();
     const keys = generateFleetKeys();
@@ -76,7 +99,13 @@ export class FleetRig {
     await writeRelease(join(dir, 'opt/releases/1.0.0'), 'process.exit(0);\n');
     await symlink('releases/1.0.0', join(dir, 'opt/current'));
     const operator = await FleetOperator.connect({ url: broker.url });
-    const rig = new FleetRig(dir, broker, createPrivateKey(keys.privatePem), operator);
+    const rig = new FleetRig(
+      dir,
+      broker,
+      createPrivateKey(keys.privatePem),
+      operator,
+      options.modelsBaseUrl ?? 'http://127.0.0.1:1',
+    );
     t.teardown(async () => {
       await rig.#booting;
       await rig.shutdown();
@@ -106,12 +135,17 @@ export class FleetRig {
       this.restarts++;
       this.#booting = this.#booting.then(async () => {
         await this.shutdown();
-        await this.boot();
+        if (!this.startsFail) await this.boot();
       });
     };
+    // The rig's box has no line: it is always idle.
+    const restarts = new IdleRestart({ state: 'idle', once: () => undefined }, restart, silentLogger);
     const updater = new Updater({
       installDir: this.installDir,
+      dataDir: this.dir,
       modelsDir: this.modelsDir,
+      modelsBaseUrl: this.modelsBaseUrl,
+      manifestFile: this.manifestFile,
       get state() {
         if (!agent) throw new Error('not started');
         return agent.state;
@@ -119,7 +153,7 @@ export class FleetRig {
       healthSeconds: 3,
       healthRetryMs: 200,
       healthCheck: releaseHealthCheck(this.installDir, this.configFile, () => connection.connected),
-      restart,
+      restartWhenIdle: (reason, before) => restarts.request(reason, before),
       log: silentLogger,
     });
     agent = new FleetAgent({
@@ -144,7 +178,7 @@ export class FleetRig {
           return 'restarting';
         },
       },
-      log: silentLogger,
+      log: createLogger({ level: 'warn', write: (line) => this.logLines.push(line) }),
     });
     await connection.start();
     await agent.start();

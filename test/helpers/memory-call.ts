@@ -5,6 +5,7 @@
  */
 import { FRAME_MS, FRAME_SAMPLES } from '../../src/audio/frame.js';
 import type { ActiveCall, CallEndReason, TransferResult } from '../../src/calls/active-call.js';
+import { Listeners } from '../../src/events/listeners.js';
 
 /** Echo of the line. */
 export interface EchoOptions {
@@ -35,9 +36,9 @@ export class MemoryCall implements ActiveCall {
   /** performance.now() when the first frame of the latest speak() was sent. */
   speechStartedAt = 0;
   #speechStarting = false;
-  readonly #audio = new Set<(f: Int16Array) => void>();
-  readonly #dtmf = new Set<(d: string) => void>();
-  readonly #ended = new Set<(r: CallEndReason) => void>();
+  readonly #audio = new Listeners<Int16Array>();
+  readonly #dtmf = new Listeners<string>();
+  readonly #ended = new Listeners<CallEndReason>();
   readonly #callerQueue: Int16Array[] = [];
   #callerDone: (() => void) | undefined;
   readonly #playQueue: Playback[] = [];
@@ -93,7 +94,7 @@ export class MemoryCall implements ActiveCall {
       const v = (speech?.[i] ?? 0) + (echoed[i] as number) * this.#echoGain + (Math.random() * 9 - 4);
       frame[i] = Math.max(-32768, Math.min(32767, Math.round(v)));
     }
-    for (const listener of this.#audio) listener(frame);
+    this.#audio.emit(frame);
   }
 
   /** The caller says 8 kHz `samples`; resolves when the last frame has been sent. */
@@ -111,22 +112,19 @@ export class MemoryCall implements ActiveCall {
 
   /** The caller presses a key. */
   press(digit: string): void {
-    for (const listener of this.#dtmf) listener(digit);
+    this.#dtmf.emit(digit);
   }
 
   onAudio(listener: (frame: Int16Array) => void): () => void {
-    this.#audio.add(listener);
-    return () => this.#audio.delete(listener);
+    return this.#audio.add(listener);
   }
 
   onDtmf(listener: (digit: string) => void): () => void {
-    this.#dtmf.add(listener);
-    return () => this.#dtmf.delete(listener);
+    return this.#dtmf.add(listener);
   }
 
   onEnded(listener: (reason: CallEndReason) => void): () => void {
-    this.#ended.add(listener);
-    return () => this.#ended.delete(listener);
+    return this.#ended.add(listener);
   }
 
   play(samples: Int16Array): Promise<'played' | 'stopped'> {
@@ -150,7 +148,7 @@ export class MemoryCall implements ActiveCall {
   end(reason: CallEndReason = 'caller-hangup'): void {
     clearInterval(this.#ticker);
     this.stopPlayback();
-    for (const listener of this.#ended) listener(reason);
+    this.#ended.emit(reason);
     this.#ended.clear();
   }
 

@@ -1,8 +1,17 @@
 /** Paths tests share: the project root, fixtures, and the shared examples beside the checkout. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project root. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+function projectRoot(): string {
+  // Two levels up from test/helpers; compiled for the benchmarks this file sits in dist/test/helpers instead.
+  let dir = fileURLToPath(new URL('../../', import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return `${dir.replace(/\/$/, '')}/`;
+}
+
+/** The project root (the checkout, also when this file runs compiled from dist/). */
+export const ROOT = projectRoot();
 /** test/fixtures. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 /** shared/examples beside the checkout (as CI lays it out). */

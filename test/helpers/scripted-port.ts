@@ -1,12 +1,10 @@
 /** An in-memory SerialBinding for engine unit tests: records writes, lets the test push modem bytes. */
-import type { PortCloseInfo, SerialBinding } from '../../src/modem/serial-binding.js';
+import { type SerialBinding, SerialBindingBase } from '../../src/modem/serial-binding.js';
 
 /** A port whose far side is the test. */
-export class ScriptedPort implements SerialBinding {
+export class ScriptedPort extends SerialBindingBase implements SerialBinding {
   readonly path = 'scripted';
   readonly writes: string[] = [];
-  #data = new Set<(data: Uint8Array) => void>();
-  #close = new Set<(info: PortCloseInfo) => void>();
   #onWrite: ((text: string) => void) | undefined;
   isOpen = false;
 
@@ -22,14 +20,6 @@ export class ScriptedPort implements SerialBinding {
     this.writes.push(text);
     this.#onWrite?.(text);
   }
-  onData(listener: (data: Uint8Array) => void): () => void {
-    this.#data.add(listener);
-    return () => this.#data.delete(listener);
-  }
-  onClose(listener: (info: PortCloseInfo) => void): () => void {
-    this.#close.add(listener);
-    return () => this.#close.delete(listener);
-  }
   /** Answers every write with `respond(text)` (when it returns something). */
   respondWith(respond: (text: string) => string | Uint8Array | undefined): void {
     this.#onWrite = (text) => {
@@ -40,11 +30,11 @@ export class ScriptedPort implements SerialBinding {
   /** Pushes modem → host bytes. */
   emit(data: string | Uint8Array): void {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    for (const listener of this.#data) listener(bytes);
+    this.received(bytes);
   }
   /** Simulates the device going away. */
   vanish(): void {
     this.isOpen = false;
-    for (const listener of this.#close) listener({ disconnected: true, error: new Error('ENXIO') });
+    this.closed({ disconnected: true, error: new Error('ENXIO') });
   }
 }

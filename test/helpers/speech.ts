@@ -140,3 +140,40 @@ export async function startSpeechRig(
     });
   return { worker, cache, open, lines };
 }
+
+/**
+ * Splits 8 kHz line audio into utterances at pauses of at least `gapMs` (pocketsphinx ends an utterance at a
+ * pause, so longer speech is recognised piece by piece), each with 100 ms of its surroundings.
+ */
+export function utterances(audio: Int16Array, gapMs = 500): Int16Array[] {
+  const loud: boolean[] = [];
+  for (let i = 0; i + FRAME_SAMPLES <= audio.length; i += FRAME_SAMPLES) {
+    let sum = 0;
+    for (let j = i; j < i + FRAME_SAMPLES; j++) sum += Math.abs(audio[j] as number);
+    loud.push(sum / FRAME_SAMPLES > 300);
+  }
+  const gapFrames = gapMs / 20;
+  const pad = 5 * FRAME_SAMPLES;
+  const out: Int16Array[] = [];
+  let start = -1;
+  let quiet = 0;
+  for (let f = 0; f <= loud.length; f++) {
+    if (f < loud.length && loud[f]) {
+      if (start < 0) start = f;
+      quiet = 0;
+      continue;
+    }
+    quiet++;
+    if (start >= 0 && (quiet >= gapFrames || f === loud.length)) {
+      const end = f - quiet + 1;
+      out.push(
+        audio.subarray(
+          Math.max(0, start * FRAME_SAMPLES - pad),
+          Math.min(audio.length, end * FRAME_SAMPLES + pad),
+        ),
+      );
+      start = -1;
+    }
+  }
+  return out;
+}

@@ -3,6 +3,7 @@
  * ACL, PostgreSQL, one or more ingest processes, and boxes (record store + outbox + MQTT connection + sync)
  * in temp directories. `report()` counts events sent, stored, duplicated and missing.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -16,29 +17,23 @@ import { Outbox } from '../../src/sync/outbox.js';
 import { SyncService } from '../../src/sync/sync-service.js';
 import { TestPki } from './certs.js';
 import { TestBroker } from './mosquitto.js';
+import { ROOT } from './paths.js';
 import { TestPostgres } from './postgres.js';
 import { tempDir, testCipher } from './store.js';
 
+/** The device ACL shipped for operators (`examples/mosquitto-devices.acl`): the tests run the same file. */
+export const DEVICE_ACL = readFileSync(join(ROOT, 'examples/mosquitto-devices.acl'), 'utf8');
+
 /**
- * The device ACL of fleet.md §3 plus cloud ingest users. With `use_username_as_clientid` every ingest process
- * needs its own certificate (CN `cloud-ingest-N`), or they would take over each other's session.
+ * The shipped device ACL plus cloud ingest users and operators (`linekeeper fleet`). With
+ * `use_username_as_clientid` every ingest process and every operator session needs its own certificate (CN
+ * `cloud-ingest-N`, `fleet-operator-N`), or they would take over each other's session.
  */
 export const FLEET_ACL = `${[1, 2, 3, 4]
   .map((i) => `user cloud-ingest-${i}\ntopic readwrite lk/v1/#\ntopic read $share/ingest/lk/v1/#\n`)
   .join('\n')}
-
-pattern write lk/v1/%u/state
-pattern write lk/v1/%u/telemetry
-pattern write lk/v1/%u/calls/summary
-pattern write lk/v1/%u/calls/escalation
-pattern write lk/v1/%u/config/reported
-pattern write lk/v1/%u/cmd/res
-pattern write lk/v1/%u/jobs/+/progress
-pattern read lk/v1/%u/config/desired
-pattern read lk/v1/%u/cmd/req/+
-pattern read lk/v1/%u/jobs/pending
-pattern read lk/v1/%u/sync/ack
-`;
+${[1, 2].map((i) => `user fleet-operator-${i}\ntopic readwrite lk/v1/#\n`).join('\n')}
+${DEVICE_ACL}`;
 
 type Teardown = { teardown(fn: () => unknown): void };
 
@@ -118,8 +113,8 @@ export class SyncRig {
     };
   }
 
-  /** Starts an ingest process (its own connection and pool); several split the load. */
-  async startIngest(): Promise<Ingest> {
+  /** Starts an ingest process (its own connection and pool, logging to `log`); several split the load. */
+  async startIngest(log: Logger = silentLogger): Promise<Ingest> {
     const name = `cloud-ingest-${this.ingests.length + 1}`;
     const connection = new MqttConnection({
       url: this.broker.url,
@@ -134,7 +129,7 @@ export class SyncRig {
     });
     const pool = this.postgres.pool();
     this.#pools.push(pool);
-    const ingest = new Ingest({ connection, pool, log: silentLogger });
+    const ingest = new Ingest({ connection, pool, log });
     await ingest.start();
     await connection.start();
     await connection.waitConnected(10_000);

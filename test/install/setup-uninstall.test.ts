@@ -17,6 +17,7 @@ t.test('setup.sh --uninstall removes what it installed and keeps call records un
     'opt/linekeeper',
     'etc/linekeeper',
     'etc/systemd/system/linekeeper.service',
+    'etc/systemd/system/linekeeper-rollback.service',
     'etc/systemd/system/multi-user.target.wants/linekeeper.service',
     'etc/default/linekeeper',
   ])

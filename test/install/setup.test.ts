@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { loadKeyFile } from '../../src/privacy/key-file.js';
 import { ROOT } from '../helpers/paths.js';
 import { idOf, manifest, setup, stagedRoot } from '../helpers/setup-script.js';
 
@@ -40,9 +41,24 @@ t.test(
     expect('/var/lib/linekeeper/keys', new RegExp(`^dir ${lk}:${lkGroup} 700$`));
     expect('/var/lib/linekeeper/keys/records.key', new RegExp(`^file ${lk}:${lkGroup} 600 `));
     expect('/etc/systemd/system/linekeeper.service', /^file 0:0 644 /);
+    // The rollback outside the releases: root's, in a directory the service user cannot write.
+    expect('/etc/systemd/system/linekeeper-rollback.service', /^file 0:0 644 /);
+    expect('/opt/linekeeper/libexec', /^dir 0:0 755$/);
+    expect('/opt/linekeeper/libexec/linekeeper-rollback', /^file 0:0 755 /);
+    t.equal(
+      await readFile(join(root, 'opt/linekeeper/libexec/linekeeper-rollback'), 'utf8'),
+      await readFile(join(ROOT, 'systemd/linekeeper-rollback.sh'), 'utf8'),
+    );
+    t.match(
+      await readFile(join(root, 'etc/systemd/system/linekeeper.service'), 'utf8'),
+      /^OnFailure=linekeeper-rollback\.service$/m,
+    );
     expect('/etc/systemd/system/multi-user.target.wants/linekeeper.service', /^link .*linekeeper\.service$/);
     expect('/etc/default/linekeeper', /^file 0:0 644 /);
-    t.equal((await readFile(join(root, 'var/lib/linekeeper/keys/records.key'))).length, 32, '32-byte key');
+    // The key is the daemon's own key file (what `linekeeper keys init` writes), so the daemon can open the store.
+    const keys = await loadKeyFile(join(root, 'var/lib/linekeeper/keys/records.key'));
+    t.equal(keys.recordsKey.length, 32, 'a 256-bit records key');
+    t.match(first.output, /created the records encryption key/);
     const config = await readFile(join(root, 'etc/linekeeper/config.yaml'), 'utf8');
     t.match(config, /id: shop-0042/);
     t.match(config, /url: mqtts:\/\/fleet\.example\.com:8883/);
@@ -63,6 +79,7 @@ t.test(
     const second = await setup(args);
     t.equal(second.code, 0, second.output);
     t.match(second.output, /already installed/);
+    t.notMatch(second.output, /created the records encryption key/, 'the key is made once');
     const again = await manifest(root);
     const changed = [...new Set([...files.keys(), ...again.keys()])].filter(
       (p) => files.get(p) !== again.get(p),

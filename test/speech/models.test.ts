@@ -1,105 +1,50 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { isLinekeeperError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { fetchModel } from '../../src/speech/models/install.js';
+import { fetchModel, RECEIPT_FILE } from '../../src/speech/models/install.js';
 import {
   defaultManifestPath,
   findModel,
+  isArchive,
   loadManifest,
   type Manifest,
+  pinning,
 } from '../../src/speech/models/manifest.js';
 import { verifyAll, verifyModel } from '../../src/speech/models/verify.js';
 import { runCli } from '../helpers/cli.js';
-
-/** Builds a small model archive the way sherpa-onnx releases are laid out: one top directory. */
-function makeArchive(dir: string): Buffer {
-  const model = join(dir, 'src', 'tiny-model');
-  execFileSync('mkdir', ['-p', model]);
-  // Random-ish content so bzip2 cannot shrink it to nothing and the transfer can be cut in the middle.
-  const bytes = Buffer.alloc(200_000);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 3)) & 0xff;
-  writeFileSync(join(model, 'model.onnx'), bytes);
-  writeFileSync(join(model, 'tokens.txt'), '<blk> 0\nYES 1\n');
-  const archive = join(dir, 'tiny-model.tar.bz2');
-  execFileSync('tar', ['-cjf', archive, '-C', join(dir, 'src'), 'tiny-model']);
-  return readFileSync(archive);
-}
-
-interface Served {
-  baseUrl: string;
-  requests: { url: string; range: string | undefined }[];
-  /** Cut the next N responses after half the body. */
-  cutNext: number;
-}
-
-async function serve(t: { teardown(fn: () => Promise<void>): void }, archive: Buffer): Promise<Served> {
-  const served: Served = { baseUrl: '', requests: [], cutNext: 0 };
-  const server = createServer((req: IncomingMessage, res) => {
-    served.requests.push({ url: req.url ?? '', range: req.headers.range });
-    if (req.url !== '/asr-models/tiny-model.tar.bz2') {
-      res.writeHead(404).end();
-      return;
-    }
-    const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = match ? Number(match[1]) : 0;
-    const body = archive.subarray(start);
-    res.writeHead(match ? 206 : 200, {
-      'content-length': body.length,
-      ...(match ? { 'content-range': `bytes ${start}-${archive.length - 1}/${archive.length}` } : {}),
-    });
-    if (served.cutNext > 0) {
-      served.cutNext--;
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
-      return;
-    }
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  served.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return served;
-}
-
-function manifestFor(archive: Buffer, sha256 = createHash('sha256').update(archive).digest('hex')): Manifest {
-  return {
-    version: 1,
-    baseUrl: 'https://example.invalid/never-used',
-    models: [
-      {
-        name: 'tiny-model',
-        kind: 'asr-offline',
-        engine: 'sherpa-onnx',
-        languages: ['en'],
-        licence: 'test',
-        source: { url: 'asr-models/tiny-model.tar.bz2', sha256, size: archive.length },
-        files: [
-          { role: 'model', path: 'model.onnx' },
-          { role: 'tokens', path: 'tokens.txt' },
-        ],
-      },
-    ],
-  };
-}
+import { makeArchive, manifestFor, serve } from '../helpers/model-archive.js';
 
 function capture() {
   const lines: string[] = [];
   return { lines, log: createLogger({ level: 'info', write: (l) => lines.push(l) }) };
 }
 
-t.test('the shipped manifest is valid and pins the npm Silero VAD', async (t) => {
-  const manifest = await loadManifest();
-  const vad = findModel(manifest, 'silero-vad');
-  t.match(vad.files[0], { sha256: /^[0-9a-f]{64}$/, size: 2327524 });
-  t.ok(manifest.models.some((m) => m.kind === 'asr-streaming'));
-  t.throws(() => findModel(manifest, 'nope'), /no model named "nope" in the manifest; known: silero-vad/);
-});
+t.test(
+  'the shipped manifest is valid and pins every model (models/README.md says where each pin comes from)',
+  async (t) => {
+    const manifest = await loadManifest();
+    const vad = findModel(manifest, 'silero-vad');
+    t.match(vad.files[0], { sha256: /^[0-9a-f]{64}$/, size: 2327524 });
+    t.ok(manifest.models.some((m) => m.kind === 'asr-streaming'));
+    t.throws(() => findModel(manifest, 'nope'), /no model named "nope" in the manifest; known: silero-vad/);
+    for (const m of manifest.models) {
+      t.not(pinning(m), 'none', `${m.name} is pinned`);
+      if (isArchive(m.source)) t.type(m.source.size, 'number', `${m.name}: archive size known`);
+    }
+    const kws = findModel(manifest, 'sherpa-onnx-kws-zipformer-zh-en-3M-2025-12-20');
+    t.match(kws.source, { size: 32885699 }, 'the archive size, not the 40,744,741 bytes it unpacks to');
+    t.same(
+      findModel(manifest, 'sherpa-onnx-streaming-zipformer-small-bilingual-zh-en-2023-02-16').files.map(
+        (f) => f.role,
+      ),
+      ['encoder', 'decoder', 'joiner', 'tokens', 'bpeModel'],
+    );
+  },
+);
 
 t.test(
   'an interrupted download resumes with a Range request, is verified, unpacked and installed',
@@ -189,19 +134,88 @@ t.test(
   },
 );
 
-t.test('an unpinned model is refused unless allowed, then its hash is printed', async (t) => {
-  const dir = t.testdir();
-  const archive = makeArchive(dir);
-  const server = await serve(t, archive);
-  const base = manifestFor(archive).models[0] as Manifest['models'][number];
-  const entry = { ...base, source: { url: 'asr-models/tiny-model.tar.bz2', sha256: null, size: null } };
-  const options = { modelsDir: join(dir, 'm'), baseUrl: server.baseUrl, log: silentLogger };
-  await t.rejects(fetchModel(entry, options), /has no SHA-256 pin in the manifest/);
-  const { lines, log } = capture();
-  await fetchModel(entry, { ...options, log, allowUnpinned: true });
-  const sha = createHash('sha256').update(archive).digest('hex');
-  t.match(lines.join('\n'), new RegExp(`archive SHA-256 is ${sha}`));
-});
+t.test(
+  'an unpinned model is refused unless the operator allows it; then it is installed marked unverified',
+  async (t) => {
+    const dir = t.testdir();
+    const archive = makeArchive(dir);
+    const server = await serve(t, archive);
+    const base = manifestFor(archive).models[0] as Manifest['models'][number];
+    const entry = { ...base, source: { url: 'asr-models/tiny-model.tar.bz2', sha256: null, size: null } };
+    const modelsDir = join(dir, 'm');
+    const options = { modelsDir, baseUrl: server.baseUrl, log: silentLogger };
+    await t.rejects(
+      fetchModel(entry, options),
+      /model tiny-model has no SHA-256 pin in the manifest, for its archive or for all of its files; refusing to install it unverified \(linekeeper models fetch tiny-model --allow-unpinned installs it anyway/,
+    );
+    t.equal(server.requests.length, 0, 'nothing was downloaded');
+    const { lines, log } = capture();
+    await fetchModel(entry, { ...options, log, allowUnpinned: true });
+    const sha = createHash('sha256').update(archive).digest('hex');
+    t.match(
+      lines.join('\n'),
+      new RegExp(`WARN .*installed UNVERIFIED \\(--allow-unpinned\\).*archive SHA-256 is ${sha}`),
+    );
+    const receipt = JSON.parse(await readFile(join(modelsDir, 'tiny-model', RECEIPT_FILE), 'utf8'));
+    t.equal(receipt.verifiedBy, 'unverified');
+    t.match(await verifyModel(entry, modelsDir), {
+      state: 'ok',
+      unverified: /installed with --allow-unpinned/,
+    });
+    // Once the manifest pins the archive, the same install counts as verified.
+    t.notOk(
+      'unverified' in (await verifyModel({ ...entry, source: { ...entry.source, sha256: sha } }, modelsDir)),
+    );
+  },
+);
+
+t.test(
+  'an archive with no pin of its own installs without a flag when each file it holds is pinned',
+  async (t) => {
+    const dir = t.testdir();
+    const archive = makeArchive(dir);
+    const server = await serve(t, archive);
+    const base = manifestFor(archive).models[0] as Manifest['models'][number];
+    const fileSha = (name: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'src', 'tiny-model', name)))
+        .digest('hex');
+    const entry = {
+      ...base,
+      source: { url: 'asr-models/tiny-model.tar.bz2', sha256: null, size: archive.length },
+      files: base.files.map((f) => ({ ...f, sha256: fileSha(f.path) })),
+    };
+    const modelsDir = join(dir, 'm');
+    const { lines, log } = capture();
+    const installed = await fetchModel(entry, { modelsDir, baseUrl: server.baseUrl, log });
+    t.match(
+      lines.join('\n'),
+      /its archive is not pinned \(SHA-256 [0-9a-f]{64}\); each unpacked file is checked against its pin/,
+    );
+    t.equal(JSON.parse(await readFile(join(installed, RECEIPT_FILE), 'utf8')).verifiedBy, 'files');
+    t.same(await verifyModel(entry, join(dir, 'm')), {
+      name: 'tiny-model',
+      state: 'ok',
+      dir: installed,
+      entry,
+    });
+    // A file that does not match its pin stops the install, and the download is not kept.
+    const wrong = {
+      ...entry,
+      files: [
+        { ...(entry.files[0] as (typeof entry.files)[0]), sha256: 'cd'.repeat(32) },
+        ...entry.files.slice(1),
+      ],
+    };
+    const other = join(dir, 'other');
+    await t.rejects(
+      fetchModel(wrong, { modelsDir: other, baseUrl: server.baseUrl, log: silentLogger }),
+      /model tiny-model: model\.onnx has SHA-256 [0-9a-f]{64}, expected cdcd/,
+    );
+    t.equal((await verifyModel(wrong, other)).state, 'missing');
+    t.same(await readdir(join(other, '.downloads')), []);
+  },
+);
 
 t.test('CLI: models fetch (npm VAD and a served archive) and models verify', async (t) => {
   const dir = t.testdir();
@@ -214,9 +228,28 @@ t.test('CLI: models fetch (npm VAD and a served archive) and models verify', asy
   await writeFile(manifestFile, JSON.stringify(manifest));
   const modelsDir = join(dir, 'models');
   const common = ['--dir', modelsDir, '--manifest', manifestFile];
-  const fetched = await runCli(['models', 'fetch', ...common, '--base-url', server.baseUrl]);
+  manifest.models.push({
+    ...(manifest.models[1] as Manifest['models'][number]),
+    name: 'unpinned-model',
+    source: { url: 'asr-models/unpinned.tar.bz2', sha256: null, size: null },
+  });
+  await writeFile(manifestFile, JSON.stringify(manifest));
+  const defaults = await runCli(['models', 'fetch', ...common, '--base-url', server.baseUrl]);
+  t.equal(defaults.code, 0, defaults.stderr);
+  t.equal(
+    defaults.stdout,
+    `silero-vad: installed in ${join(modelsDir, 'silero-vad')}\n`,
+    'only the default set',
+  );
+  const fetched = await runCli(['models', 'fetch', ...common, '--all', '--base-url', server.baseUrl]);
   t.equal(fetched.code, 0, fetched.stderr);
   t.match(fetched.stdout, /silero-vad: installed in .*\ntiny-model: installed in /);
+  t.match(
+    fetched.stderr,
+    /unpinned-model: skipped, no published SHA-256 pins its archive or its files \(linekeeper models fetch unpinned-model --allow-unpinned installs it unverified\)/,
+  );
+  manifest.models.pop();
+  await writeFile(manifestFile, JSON.stringify(manifest));
   const verified = await runCli(['models', 'verify', ...common, '--json']);
   t.equal(verified.code, 0, verified.stderr);
   t.same(JSON.parse(verified.stdout), [

@@ -3,17 +3,23 @@ import { join } from 'node:path';
 import t from 'tap';
 import { validateDeviceConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
-import { loadManifest } from '../../src/speech/models/manifest.js';
+import { loadManifest, type Manifest } from '../../src/speech/models/manifest.js';
 import { planSpeech } from '../../src/speech/plan.js';
 import { bakery, installVad } from '../helpers/speech.js';
+import { installToyModels, TOY_KWS } from '../helpers/toy-models.js';
 
-async function plan(modelsDir: string, recognizer = 'auto') {
+async function plan(
+  modelsDir: string,
+  recognizer = 'auto',
+  speech: Record<string, unknown> = {},
+  manifest?: Manifest,
+) {
   const lines: string[] = [];
   const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
-  const { config } = validateDeviceConfig({ speech: { modelsDir, recognizer } });
+  const { config } = validateDeviceConfig({ speech: { modelsDir, recognizer, ...speech } });
   const result = await planSpeech({
     speech: config.speech,
-    manifest: await loadManifest(),
+    manifest: manifest ?? (await loadManifest()),
     profile: await bakery(),
     log,
   });
@@ -74,4 +80,88 @@ t.test('a missing VAD and recognizer none both turn speech input off with the re
   const off = await plan(modelsDir, 'none');
   t.equal(off.result.noSpeechInput, 'speech.recognizer is none');
   t.equal(off.result.worker.recognizer.type, 'none');
+});
+
+t.test(
+  'the streaming transducer is chosen when installed, with the hotwords of the profile it can spell',
+  async (t) => {
+    const modelsDir = t.testdir();
+    const manifest = await installToyModels(t, modelsDir);
+    const { result, lines } = await plan(modelsDir, 'sherpa-streaming', {}, manifest);
+    const recognizer = result.worker.recognizer;
+    t.equal(recognizer.type, 'sherpa-streaming');
+    if (recognizer.type === 'sherpa-streaming') {
+      t.equal(recognizer.model.modelingUnit, 'cjkchar+bpe');
+      t.match(recognizer.model.bpeModel, /bpe\.model$/);
+      t.same(recognizer.model.hotwords, ['AGENT', 'PERSON', '人工'], 'what the toy vocabulary spells');
+      t.equal(recognizer.model.endpointSilenceMs, 300);
+    }
+    t.match(
+      lines.join('\n'),
+      /hotwords for toy-streaming-zipformer: left out what the model cannot spell: "Golden Crust Bakery" \("Golden" cannot be spelled with the model's pieces\); "金冠面包坊" \(the model has no token for "金"/,
+    );
+    t.match(
+      result.keywordSpotting,
+      /^sherpa KeywordSpotter \(toy-kws-zipformer\) spots "agent", "person", "人工"$/,
+    );
+    t.equal(result.worker.keywordSpotter?.type, 'sherpa-kws');
+  },
+);
+
+t.test('Porcupine is never selected without an AccessKey, and the plan says why', async (t) => {
+  const modelsDir = t.testdir();
+  await installVad(modelsDir);
+  const keywords = [{ file: '/etc/linekeeper/agent_raspberry-pi.ppn', phrase: 'agent' }];
+  const noKey = await plan(modelsDir, 'auto', { keywordSpotter: 'porcupine', porcupine: { keywords } });
+  t.same(noKey.result.worker.keywordSpotter, { type: 'none' });
+  t.match(
+    noKey.result.keywordSpotting,
+    /^no keyword spotter \(Porcupine needs a Picovoice AccessKey in speech\.porcupine\.accessKey and none is configured\): the recognizer hears "agent"\/"person"\/"人工" after a barge-in$/,
+  );
+  t.match(
+    noKey.lines.join('\n'),
+    /keyword spotting: no keyword spotter \(Porcupine needs a Picovoice AccessKey/,
+  );
+  // With a key but without the optional package it is not selected either.
+  const withKey = await plan(modelsDir, 'auto', {
+    keywordSpotter: 'porcupine',
+    porcupine: { accessKey: 'a-key-from-picovoice-console', keywords },
+  });
+  t.same(withKey.result.worker.keywordSpotter, { type: 'none' });
+  t.match(withKey.result.keywordSpotting, /the optional package @picovoice\/porcupine-node is not installed/);
+  const auto = await plan(modelsDir);
+  t.match(
+    auto.result.keywordSpotting,
+    /no keyword spotter \(the sherpa keyword model is not installed; Porcupine needs a Picovoice AccessKey/,
+  );
+  t.match(
+    auto.lines.join('\n'),
+    /speech model sherpa-onnx-kws-zipformer-zh-en-3M-2025-12-20 is missing; using the recognizer \(pocketsphinx\) for "agent"\/"person"\/"人工" after a barge-in instead/,
+  );
+});
+
+t.test('keyword phrases the keyword model cannot spell are left out, with the reason', async (t) => {
+  const modelsDir = t.testdir();
+  const manifest = await installToyModels(t, modelsDir);
+  const { result, lines } = await plan(
+    modelsDir,
+    'auto',
+    { keywordTokens: { manager: 'P E R S O N' } },
+    manifest,
+  );
+  const spotter = result.worker.keywordSpotter;
+  t.equal(spotter?.type, 'sherpa-kws');
+  if (spotter?.type === 'sherpa-kws') {
+    t.same(
+      spotter.model.keywords.map((k) => `${k.phrase}: ${k.tokens.join(' ')}`),
+      ['agent: ▁A GENT', 'person: ▁PER SON', 'manager: P E R S O N', '人工: 人 工'],
+    );
+  }
+  t.match(
+    lines.join('\n'),
+    new RegExp(
+      `keywords for ${TOY_KWS}: left out what the model cannot spell: "real person" \\("REAL" cannot|"real" cannot`,
+    ),
+  );
+  t.match(lines.join('\n'), /"老板" \(the model has no token for "老"/);
 });

@@ -39,7 +39,8 @@ t.test(
     t.teardown(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
-    t.match(await socket.waitFor((m) => m.startsWith('READY=1')), /READY=1\nSTATUS=running/);
+    // The daemon trains its NLU and renders its prompts before READY: on a loaded machine that takes a while.
+    t.match(await socket.waitFor((m) => m.startsWith('READY=1'), 120_000), /READY=1\nSTATUS=running/);
     // Two pings prove the periodic timer, not a single send at start.
     await socket.waitFor(() => socket.notifications.filter((m) => m === 'WATCHDOG=1').length >= 2);
     child.kill('SIGTERM');

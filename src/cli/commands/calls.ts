@@ -11,26 +11,14 @@ import { ErrorCode, LinekeeperError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { redactRecord } from '../../privacy/redact.js';
 import type { CallRecord } from '../../records/call-record.js';
-import { type RecordQuery, recordNotFound } from '../../store/record-store.js';
+import { parseQueryDate, type RecordQuery, recordNotFound } from '../../store/record-store.js';
 
 const CONFIG_HELP = 'device config (default: $LINEKEEPER_CONFIG or /etc/linekeeper/config.yaml)';
 
-function parseDate(value: string | undefined, flag: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    throw new LinekeeperError(
-      ErrorCode.Config_Invalid,
-      `${flag} expects a date like 2026-11-01, got "${value}"`,
-    );
-  }
-  return date;
-}
-
 function query(options: { since?: string; until?: string }): RecordQuery {
   const q: RecordQuery = {};
-  const since = parseDate(options.since, '--since');
-  const until = parseDate(options.until, '--until');
+  const since = parseQueryDate(options.since, '--since');
+  const until = parseQueryDate(options.until, '--until');
   if (since) q.since = since;
   if (until) q.until = until;
   return q;
@@ -137,7 +125,7 @@ export function registerCalls(program: Command): void {
         for (const id of options.id) if (!(await store.get(id))) throw recordNotFound(id);
         purged = await store.purge(options.id);
       } else {
-        const before = parseDate(options.before, '--before') ?? new Date(8.64e15);
+        const before = parseQueryDate(options.before, '--before') ?? new Date(8.64e15);
         purged = await store.purgeOlderThan(before);
       }
       await store.close();

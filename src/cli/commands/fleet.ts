@@ -9,6 +9,9 @@ import { ErrorCode, LinekeeperError } from '../../errors.js';
 import type { DesiredKind } from '../../fleet/desired.js';
 import { type DeviceView, FleetOperator } from '../../fleet/operator.js';
 import { type EnvelopeKind, generateFleetKeys, loadPrivateKey, signEnvelope } from '../../fleet/signing.js';
+import { checkDigest, type DigestPayload } from '../../ingest/digest-payload.js';
+import { DIGEST_TOPIC } from '../../report/digest.js';
+import { TOPICS } from '../../sync/events.js';
 
 const KINDS: readonly EnvelopeKind[] = ['config', 'shop', 'command', 'artifact'];
 
@@ -180,6 +183,25 @@ async function withOperator<T>(
   }
 }
 
+/**
+ * Lets a following command run for `ms`, or until Ctrl-C (SIGINT) or SIGTERM without `ms`; rejects when the
+ * broker ends the session, since the operator does not reconnect.
+ */
+async function listen(operator: FleetOperator, ms?: number): Promise<void> {
+  let stop = (): void => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const timer = ms === undefined ? undefined : setTimeout(stop, ms);
+  if (ms === undefined) process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    await Promise.race([stopped, operator.lost]);
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+}
+
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -206,6 +228,32 @@ function deviceTable(devices: DeviceView[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** One weekly digest as a block of aligned lines: box, week, calls, outcomes, escalations, questions, latency. */
+function digestBlock(deviceId: string, d: DigestPayload): string {
+  const minute = (iso: string) => new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
+  const counts = (entries: [string, number][]) =>
+    entries.length === 0 ? 'none' : entries.map(([name, n]) => `${name} ${n}`).join(', ');
+  const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value)} ms`);
+  const reasons = Object.entries(d.escalations.reasons).filter(([, n]) => n > 0);
+  const lines: [string, string][] = [
+    ['calls', `${d.calls.total} (${d.calls.afterHours} after hours)`],
+    ['outcomes', counts(Object.entries(d.calls.outcomes))],
+    ['escalated', `${d.escalations.total}${reasons.length > 0 ? ` (${counts(reasons)})` : ''}`],
+    ['most asked', counts(d.topIntents.map((i) => [i.intent, i.count]))],
+    ...(d.unanswered.length === 0
+      ? [['unanswered', 'none'] as [string, string]]
+      : d.unanswered.map((u, i): [string, string] => [
+          i === 0 ? 'unanswered' : '',
+          `${u.count}× ${JSON.stringify(u.question)}`,
+        ])),
+    ['latency', `p50 ${ms(d.latencyMs.p50)}, p90 ${ms(d.latencyMs.p90)}`],
+  ];
+  return [
+    `${deviceId}  week ${minute(d.from)} → ${minute(d.to)} UTC`,
+    ...lines.map(([label, value]) => `  ${label.padEnd(11)}${value}`),
+  ].join('\n');
 }
 
 /** Parses `key=value` arguments (values JSON when they parse, else strings) or one JSON object. */
@@ -356,16 +404,63 @@ function registerOnline(fleet: Command): void {
   )
     .option('--follow', 'keep listening until interrupted')
     .action(async (options: OnlineOptions & { follow?: boolean }) => {
-      const operator = await connect(options);
-      await operator.followEscalations((id, payload) =>
-        process.stdout.write(`${JSON.stringify({ deviceId: id, ...(payload as object) })}\n`),
-      );
-      await new Promise<void>((resolve) => {
-        if (!options.follow) setTimeout(resolve, Number(options.wait));
-        else process.once('SIGINT', () => resolve());
+      await withOperator(options, async (operator) => {
+        await operator.follow(TOPICS.escalation, (id, payload) =>
+          process.stdout.write(`${JSON.stringify({ deviceId: id, ...(payload as object) })}\n`),
+        );
+        if (options.follow) process.stderr.write('following the escalations of every box; Ctrl-C stops\n');
+        await listen(operator, options.follow ? undefined : Number(options.wait));
       });
-      await operator.close();
     });
+}
+
+function registerDigests(fleet: Command): void {
+  online(
+    fleet
+      .command('digests')
+      .description(
+        "Print the boxes' weekly digests as they publish them (--follow); stored ones are in the ingest database.",
+      ),
+  )
+    .argument('[id]', 'only this box')
+    .option('--group <group>', 'only boxes whose state names this group')
+    .option('--follow', 'keep listening until interrupted (required: the broker does not keep digests)')
+    .option('--json', 'one JSON line per digest, with its deviceId')
+    .action(
+      async (
+        id: string | undefined,
+        options: OnlineOptions & { group?: string; follow?: boolean; json?: boolean },
+      ) => {
+        if (!options.follow) {
+          throw new LinekeeperError(
+            ErrorCode.Fleet_Rejected,
+            'the broker does not keep weekly digests (they are events, not retained): the weeks already sent are in the ingest database, table lk_digests; --follow prints new ones as the boxes publish them',
+          );
+        }
+        if (id !== undefined && options.group !== undefined)
+          throw new LinekeeperError(ErrorCode.Fleet_Rejected, 'name a device ID or --group G, not both');
+        await withOperator(options, async (operator) => {
+          if (id !== undefined) await operator.assertKnown(id, Number(options.wait));
+          await operator.follow(
+            DIGEST_TOPIC,
+            (deviceId, payload) => {
+              const digest = checkDigest(payload, deviceId);
+              if (typeof digest === 'string')
+                process.stderr.write(`${deviceId}: not a weekly digest: ${digest}\n`);
+              else if (options.json) process.stdout.write(`${JSON.stringify(digest)}\n`);
+              else process.stdout.write(`${digestBlock(deviceId, digest)}\n\n`);
+            },
+            {
+              ...(id !== undefined && { id }),
+              ...(options.group !== undefined && { group: options.group }),
+            },
+          );
+          const which = id ?? (options.group === undefined ? 'every box' : `group ${options.group}`);
+          process.stderr.write(`following the weekly digests of ${which}; Ctrl-C stops\n`);
+          await listen(operator);
+        });
+      },
+    );
 }
 
 /** Adds `fleet` and its subcommands to the program. */
@@ -376,4 +471,5 @@ export function registerFleet(program: Command): void {
   registerKeygen(fleet);
   registerSign(fleet);
   registerOnline(fleet);
+  registerDigests(fleet);
 }

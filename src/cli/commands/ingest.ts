@@ -1,7 +1,8 @@
 /**
- * `linekeeper ingest`: the cloud consumer. Subscribes to every box's summaries, escalations and telemetry with an
- * MQTT shared subscription, stores them in PostgreSQL (deduplicated on device and event id) and acknowledges
- * them to the box after the commit. Run as many as needed: processes in the same `--group` split the load.
+ * `linekeeper ingest`: the cloud consumer. Subscribes to every box's summaries, escalations, telemetry and weekly
+ * digests with an MQTT shared subscription, stores them in PostgreSQL (events deduplicated on device and event id,
+ * digests one row per box and week) and acknowledges the events to the box after the commit. Run as many as
+ * needed: processes in the same `--group` split the load.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -29,7 +30,7 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .description(
-      'Cloud side: store call summaries and escalations from the fleet in PostgreSQL and ack them.',
+      'Cloud side: store call summaries, escalations and weekly digests from the fleet in PostgreSQL, ack the calls.',
     )
     .option('--broker <url>', 'MQTT broker', process.env.LINEKEEPER_INGEST_BROKER ?? 'mqtts://localhost:8883')
     .option(

@@ -4,7 +4,7 @@ import { configPath, loadDeviceConfig } from '../../config/load.js';
 import { ErrorCode, LinekeeperError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { fetchModel } from '../../speech/models/install.js';
-import { findModel, loadManifest } from '../../speech/models/manifest.js';
+import { findModel, loadManifest, pinning } from '../../speech/models/manifest.js';
 import { verifyAll } from '../../speech/models/verify.js';
 
 interface CommonOptions {
@@ -45,24 +45,45 @@ export function registerModels(program: Command): void {
     models
       .command('fetch [name]')
       .description(
-        'Download, verify (SHA-256), unpack and install a model atomically, resuming and retrying; without a name, every pinned model.',
+        "Download, verify (SHA-256), unpack and install a model atomically, resuming and retrying; without a name, the manifest's default set (one model of each kind).",
       )
+      .option('--all', 'without a name: every pinned model, not only the default set')
       .option('--base-url <url>', 'base URL for archive downloads (default: speech.modelsBaseUrl)')
-      .option('--allow-unpinned', 'install a model whose archive has no SHA-256 pin yet and print its hash')
+      .option(
+        '--allow-unpinned',
+        'install a model with no published SHA-256 (neither its archive nor its files are pinned) unverified, and print its hash',
+      )
       .option('--retry-delay <ms>', 'first retry delay in ms (doubles per attempt)', '1000'),
   ).action(
     async (
       name: string | undefined,
-      options: CommonOptions & { baseUrl?: string; allowUnpinned?: boolean; retryDelay: string },
+      options: CommonOptions & {
+        baseUrl?: string;
+        allowUnpinned?: boolean;
+        all?: boolean;
+        retryDelay: string;
+      },
     ) => {
       const { manifest, modelsDir, baseUrl } = await settings(options);
       const log = createLogger({ level: 'info', write: (line) => process.stderr.write(`${line}\n`) })
         .child('speech')
         .child('models');
+      // Without a name a box gets the default set: the alternatives (a second recognizer, another voice) would
+      // only take disk and download time.
+      const wanted =
+        options.all === true ? manifest.models : manifest.models.filter((m) => m.default === true);
       const entries =
-        name === undefined
-          ? manifest.models.filter((m) => !('url' in m.source) || m.source.sha256 !== null)
-          : [findModel(manifest, name)];
+        name === undefined && options.allowUnpinned !== true
+          ? wanted.filter((m) => {
+              if (pinning(m) !== 'none') return true;
+              process.stderr.write(
+                `${m.name}: skipped, no published SHA-256 pins its archive or its files (linekeeper models fetch ${m.name} --allow-unpinned installs it unverified)\n`,
+              );
+              return false;
+            })
+          : name === undefined
+            ? wanted
+            : [findModel(manifest, name)];
       for (const entry of entries) {
         const dir = await fetchModel(entry, {
           modelsDir,
@@ -90,12 +111,15 @@ export function registerModels(program: Command): void {
             name: s.name,
             state: s.state,
             ...('reason' in s ? { reason: s.reason } : {}),
+            ...('unverified' in s ? { unverified: s.unverified } : {}),
           })),
         )}\n`,
       );
     } else {
       for (const s of statuses)
-        process.stdout.write(`${s.name}: ${s.state}${'reason' in s ? ` (${s.reason})` : ''}\n`);
+        process.stdout.write(
+          `${s.name}: ${s.state}${'reason' in s ? ` (${s.reason})` : 'unverified' in s ? ` (${s.unverified})` : ''}\n`,
+        );
     }
     if (statuses.some((s) => s.state === 'bad')) {
       throw new LinekeeperError(

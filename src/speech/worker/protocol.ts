@@ -5,14 +5,24 @@
 import type { Lang } from '../../config/shop-schema.js';
 import type { VoiceFeatures } from '../../dialog/channel.js';
 import type { Expectation, Recognition, VadEvent } from '../engines.js';
+import type { PorcupineSpec } from '../keyword-spotting/porcupine.js';
+import type { SherpaKwsModel } from '../keyword-spotting/sherpa-kws.js';
 import type { DecoderModel } from '../recognize/grammar.js';
 import type { SherpaOfflineModel } from '../recognize/sherpa-offline.js';
+import type { SherpaStreamingModel } from '../recognize/sherpa-streaming.js';
 import type { FliteVoice } from '../synth/flite.js';
 
 /** Which recognizer the worker runs, with everything it needs (model paths already verified by the daemon). */
 export type RecognizerPlan =
   | { type: 'pocketsphinx'; decoders: Record<Expectation, DecoderModel> }
   | { type: 'sherpa-offline'; model: SherpaOfflineModel }
+  | { type: 'sherpa-streaming'; model: SherpaStreamingModel }
+  | { type: 'none' };
+
+/** Which keyword spotter listens while the line talks (none: the recognizer hears keywords after a barge-in). */
+export type KeywordSpotterPlan =
+  | { type: 'sherpa-kws'; model: SherpaKwsModel }
+  | { type: 'porcupine'; spec: PorcupineSpec }
   | { type: 'none' };
 
 /** Everything the worker needs to start its engines. */
@@ -22,6 +32,8 @@ export interface WorkerConfig {
   /** Silence that ends a caller turn, ms. */
   endpointSilenceMs: number;
   recognizer: RecognizerPlan;
+  /** Absent: no spotter. */
+  keywordSpotter?: KeywordSpotterPlan;
   englishVoice: FliteVoice;
   /** Test-only: load this unverified .onnx at start to exercise the native-crash path; honoured only when the
    *  worker's environment has LINEKEEPER_SPEECH_WORKER_TEST=1. */
@@ -37,6 +49,8 @@ export type ToWorker =
   | { type: 'listen'; id: number; expect: Expectation; bargeIn?: boolean }
   | { type: 'cancel-listen'; id: number }
   | { type: 'synthesize'; id: number; text: string; lang: Lang }
+  /** Spot keywords in caller audio (while the line talks) or stop. */
+  | { type: 'spot'; on: boolean }
   /** A new call: forget VAD state. */
   | { type: 'reset' }
   | { type: 'usage'; id: number };
@@ -57,8 +71,13 @@ export interface Heard {
 
 /** Worker → daemon. */
 export type FromWorker =
-  | { type: 'ready'; engines: { vad: boolean; recognizer: string; synthesizers: string[] } }
+  | {
+      type: 'ready';
+      engines: { vad: boolean; recognizer: string; keywordSpotter: string; synthesizers: string[] };
+    }
   | { type: 'vad'; event: VadEvent }
+  /** A keyword phrase was spotted; `atMs` in caller-stream time. */
+  | { type: 'keyword'; phrase: string; atMs: number }
   | { type: 'heard'; id: number; heard: Heard }
   | { type: 'synthesized'; id: number; samples: Int16Array; renderMs: number }
   | { type: 'failed'; id: number; message: string }

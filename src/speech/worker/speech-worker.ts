@@ -58,6 +58,7 @@ export class SpeechWorker {
   #stderrTail: string[] = [];
   #engines: Extract<FromWorker, { type: 'ready' }>['engines'] | undefined;
   readonly #vadListeners = new Set<(event: VadEvent) => void>();
+  readonly #keywordListeners = new Set<(phrase: string) => void>();
   readonly #lostListeners = new Set<(reason: string) => void>();
   readonly #readyListeners = new Set<() => void>();
 
@@ -126,7 +127,7 @@ export class SpeechWorker {
         this.#ready = true;
         this.#engines = message.engines;
         this.#log.info(
-          `speech worker ready (pid ${this.#child?.pid}): VAD ${message.engines.vad ? 'silero' : 'none'}, recognizer ${message.engines.recognizer}, voices ${message.engines.synthesizers.join(', ')}`,
+          `speech worker ready (pid ${this.#child?.pid}): VAD ${message.engines.vad ? 'silero' : 'none'}, recognizer ${message.engines.recognizer}, keyword spotter ${message.engines.keywordSpotter}, voices ${message.engines.synthesizers.join(', ')}`,
         );
         // Up for a minute counts as recovered: the next crash starts the backoff again.
         this.#stableTimer = setTimeout(() => {
@@ -137,6 +138,9 @@ export class SpeechWorker {
         break;
       case 'vad':
         for (const listener of this.#vadListeners) listener(message.event);
+        break;
+      case 'keyword':
+        for (const listener of this.#keywordListeners) listener(message.phrase);
         break;
       case 'heard':
         this.#settle(message.id, message.heard);
@@ -215,6 +219,11 @@ export class SpeechWorker {
     if (this.#ready) this.#post({ type: 'audio', samples });
   }
 
+  /** Spots keywords in the caller audio while `on` (the line is talking). */
+  spotKeywords(on: boolean): void {
+    if (this.#ready) this.#post({ type: 'spot', on });
+  }
+
   /** A new call: the worker forgets VAD state. */
   reset(): void {
     if (this.#ready) this.#post({ type: 'reset' });
@@ -249,6 +258,12 @@ export class SpeechWorker {
   onVad(listener: (event: VadEvent) => void): () => void {
     this.#vadListeners.add(listener);
     return () => this.#vadListeners.delete(listener);
+  }
+
+  /** Keyword phrases spotted while spotting is on; returns an unsubscribe function. */
+  onKeyword(listener: (phrase: string) => void): () => void {
+    this.#keywordListeners.add(listener);
+    return () => this.#keywordListeners.delete(listener);
   }
 
   /** The worker died; speech is unavailable until `onReady`. */

@@ -4,19 +4,29 @@
  * work.
  *
  *   caller 8 kHz ──audio──> upsample 16 kHz ──> Silero VAD ──vad events──> daemon
- *                                        └──(while listening)──> recognizer ──heard──> daemon
+ *                                        ├──(while listening)──> recognizer ──heard──> daemon
+ *                                        └──(while the line talks)──> keyword spotter ──keyword──> daemon
  *   daemon ──synthesize──> flite / espeak-ng ──> low-pass + resample 8 kHz ──synthesized──> daemon
  */
 import { floatToInt16, int16ToFloat, Resampler, resampleClip } from '../../audio/resample.js';
 import { describeError } from '../../errors.js';
-import type { Expectation, Recognizer, Synthesizer, VoiceActivityDetector } from '../engines.js';
+import type {
+  Expectation,
+  KeywordSpotter,
+  Recognizer,
+  Synthesizer,
+  VoiceActivityDetector,
+} from '../engines.js';
+import { createPorcupine } from '../keyword-spotting/porcupine.js';
+import { createSherpaKws } from '../keyword-spotting/sherpa-kws.js';
 import { createPocketsphinx } from '../recognize/pocketsphinx.js';
 import { createSherpaOffline } from '../recognize/sherpa-offline.js';
+import { createSherpaStreaming } from '../recognize/sherpa-streaming.js';
 import { createEspeakMandarin } from '../synth/espeak.js';
 import { createFlite } from '../synth/flite.js';
 import { createSileroVad } from '../vad/silero-vad.js';
 import { voiceFeatures } from '../voice-features.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import type { FromWorker, KeywordSpotterPlan, ToWorker, WorkerConfig } from './protocol.js';
 
 const RATE = 16000;
 /** Audio kept before the current moment, so a turn that starts mid-speech (barge-in) keeps its beginning. */
@@ -40,6 +50,8 @@ interface Listening {
 class Worker {
   readonly #vad: VoiceActivityDetector | null;
   readonly #recognizer: Recognizer | null;
+  readonly #spotter: KeywordSpotter | null;
+  #spotting = false;
   readonly #synthesizers: Synthesizer[];
   readonly #upsampler = new Resampler(8000, RATE);
   /** Recent 16 kHz caller audio and the stream time of its first sample. */
@@ -51,9 +63,15 @@ class Worker {
   /** Turn recognitions run one at a time; audio keeps flowing meanwhile. */
   #finishing: Promise<void> = Promise.resolve();
 
-  constructor(config: WorkerConfig, vad: VoiceActivityDetector | null, recognizer: Recognizer | null) {
+  constructor(
+    config: WorkerConfig,
+    vad: VoiceActivityDetector | null,
+    recognizer: Recognizer | null,
+    spotter: KeywordSpotter | null,
+  ) {
     this.#vad = vad;
     this.#recognizer = recognizer;
+    this.#spotter = spotter;
     this.#synthesizers = [createFlite(config.englishVoice), createEspeakMandarin()];
   }
 
@@ -61,6 +79,7 @@ class Worker {
     return {
       vad: this.#vad !== null,
       recognizer: this.#recognizer?.name ?? 'none',
+      keywordSpotter: this.#spotter?.name ?? 'none',
       synthesizers: this.#synthesizers.map((s) => s.voiceId(s.languages[0] ?? 'en')),
     };
   }
@@ -70,8 +89,20 @@ class Worker {
     this.#appendHistory(up);
     const startOfChunk = this.#nowMs;
     this.#nowMs += (up.length * 1000) / RATE;
-    if (this.#listening?.speechStartMs !== undefined && this.#recognizer !== null) {
+    if (this.#spotting && this.#spotter !== null) {
+      const phrase = this.#spotter.accept(up);
+      if (phrase !== undefined) send({ type: 'keyword', phrase, atMs: this.#nowMs });
+    }
+    const turn = this.#listening;
+    if (turn?.speechStartMs !== undefined && this.#recognizer !== null) {
       this.#recognizer.accept(up);
+      // A streaming recognizer may decide the utterance is over before the VAD does.
+      const trailingMs = this.#recognizer.endpoint?.();
+      if (trailingMs !== undefined) {
+        this.#endTurn(this.#inSpeech ?? turn.speechStartMs, this.#nowMs - trailingMs);
+        // This VAD segment has been heard: the next turn waits for new speech instead of replaying it.
+        this.#inSpeech = undefined;
+      }
     }
     for (const event of this.#vad?.accept(int16ToFloat(up)) ?? []) {
       send({ type: 'vad', event });
@@ -116,6 +147,12 @@ class Worker {
     if (this.#inSpeech !== undefined) {
       this.#startFeeding(bargeIn ? this.#nowMs - BARGE_IN_LOOKBACK_MS : this.#inSpeech - PRE_ROLL_MS);
     }
+  }
+
+  /** Spotting runs only while the line talks; each new stretch starts without old partial matches. */
+  spot(on: boolean): void {
+    if (on && !this.#spotting) this.#spotter?.reset();
+    this.#spotting = on;
   }
 
   cancel(id: number): void {
@@ -181,10 +218,12 @@ class Worker {
     this.#vad?.reset();
     this.#inSpeech = undefined;
     this.#listening = undefined;
+    this.#spotting = false;
   }
 
   async close(): Promise<void> {
     await this.#recognizer?.close();
+    await this.#spotter?.close();
   }
 }
 
@@ -214,11 +253,28 @@ async function start(config: WorkerConfig): Promise<Worker> {
         })
       : plan.type === 'sherpa-offline'
         ? await createSherpaOffline(plan.model)
-        : null;
-  const worker = new Worker(config, vad, recognizer);
+        : plan.type === 'sherpa-streaming'
+          ? await createSherpaStreaming(plan.model)
+          : null;
+  const worker = new Worker(config, vad, recognizer, await startSpotter(config.keywordSpotter));
   // Compile flite and run it once now, so the first reply of the first call does not pay for it.
   await worker.warmUp();
   return worker;
+}
+
+/** A spotter that will not start (Porcupine refusing its key, say) leaves speech running without one. */
+async function startSpotter(plan: KeywordSpotterPlan | undefined): Promise<KeywordSpotter | null> {
+  if (plan === undefined || plan.type === 'none') return null;
+  try {
+    return plan.type === 'sherpa-kws' ? await createSherpaKws(plan.model) : await createPorcupine(plan.spec);
+  } catch (e) {
+    send({
+      type: 'log',
+      level: 'error',
+      message: `keyword spotter ${plan.type} did not start (${describeError(e)}); the recognizer hears keywords after a barge-in instead`,
+    });
+  }
+  return null;
 }
 
 let worker: Worker | undefined;
@@ -252,6 +308,9 @@ process.on('message', (raw) => {
       break;
     case 'synthesize':
       void worker?.synthesize(message.id, message.text, message.lang);
+      break;
+    case 'spot':
+      worker?.spot(message.on);
       break;
     case 'reset':
       worker?.reset();
