@@ -14,7 +14,7 @@ import { CONCEPTS } from '../../nlu/data/concepts.js';
 import { prng } from '../../nlu/softmax.js';
 import type { WeightedSentence } from './language-model.js';
 
-/** Lowercases, spells out what the dictionary cannot read and strips punctuation. */
+/** Lowercases and drops what a pronouncing dictionary cannot read (digits, punctuation other than apostrophes). */
 export function normalisePhrase(text: string): string {
   return text
     .toLowerCase()
