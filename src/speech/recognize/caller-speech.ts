@@ -373,7 +373,7 @@ const SAMPLES_PER_TEMPLATE = 120;
 /** Fills a template's slots, SAMPLES_PER_TEMPLATE times, each filler shuffled in turn so all of them appear. */
 function expandTemplate(template: string, weight: number, random: () => number): WeightedSentence[] {
   const slots = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
-  if (slots.length === 0) return [{ words: normalisePhrase(template).split(' '), weight }];
+  if (slots.length === 0) return [sentence(template, weight)];
   const queues = slots.map(() => [] as string[]);
   const next = (i: number): string => {
     const queue = queues[i] as string[];
@@ -393,7 +393,7 @@ function expandTemplate(template: string, weight: number, random: () => number):
   for (let s = 0; s < SAMPLES_PER_TEMPLATE; s++) {
     let slot = 0;
     const text = template.replace(/\{(\w+)\}/g, () => next(slot++));
-    out.push({ words: normalisePhrase(text).split(' '), weight: weight / SAMPLES_PER_TEMPLATE });
+    out.push(sentence(text, weight / SAMPLES_PER_TEMPLATE));
   }
   return out;
 }
