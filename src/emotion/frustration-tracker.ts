@@ -43,10 +43,13 @@ export class FrustrationTracker {
   voiceFrustration(voice: VoiceFeatures | undefined): number {
     if (voice === undefined) return 0;
     if (this.#baseline === undefined) {
-      this.#baseline = voice;
+      this.#baseline = { ...voice };
       return 0;
     }
     const base = this.#baseline;
+    // A short first answer has no pitch or rate (voice-features.ts): each comes from the first turn that has it.
+    base.pitchHz ??= voice.pitchHz;
+    base.rate ??= voice.rate;
     // Louder by 6 dB, 25 % higher pitch or 30 % faster speech each mean about as much as an irritated word.
     const louder = clamp((voice.energyDb - base.energyDb) / 12);
     const higher =

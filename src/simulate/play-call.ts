@@ -16,7 +16,7 @@ import { simulateAudioCall } from './virtual-line.js';
 /** How the caller's turns reach the line. */
 export type InputMode = 'text' | 'audio';
 
-/** A played call: the checked record and, per caller input, the words the caller spoke (audio mode). */
+/** A played call: the checked record and, per caller input (turn), the words the caller said, if any. */
 export type PlayedCall = SimulatedCall & { spoken: (string | null)[] };
 
 /** Plays one call file. */
@@ -35,5 +35,6 @@ export async function playCall(options: {
   if (options.input === 'audio') return simulateAudioCall(options);
   const channel = new ObservedChannel(new ScriptedTextChannel(call), options.onEvent);
   const result = await simulateCall(shop, classifier, call, channel, options.onTurn);
-  return { ...result, spoken: channel.spokenPerInput() };
+  // In text mode the caller's words are the transcripts the line was given.
+  return { ...result, spoken: result.record.turns.map((t) => t.transcript ?? null) };
 }

@@ -62,19 +62,18 @@ export async function simulateAudioCall(options: {
     // The caller speaks only once the line has greeted them, so the channel exists by then.
     const caller = new AudioCaller(emulator, call, (text) => channel?.emit({ kind: 'spoken', text })).play();
     const answered = await connected;
-    channel = new ObservedChannel(
-      speech.channelFor(
-        answered,
-        {
-          handoff: async (number, options) => handoffResult(await answered.transfer(number, options)),
-          sendText: (number, text) => line.modem.sendText(number, text),
-        },
-        log,
-      ),
-      options.onEvent,
+    const speechChannel = speech.channelFor(
+      answered,
+      {
+        handoff: async (number, options) => handoffResult(await answered.transfer(number, options)),
+        sendText: (number, text) => line.modem.sendText(number, text),
+      },
+      log,
     );
+    channel = new ObservedChannel(speechChannel, options.onEvent);
     const result = await simulateCall(shop, classifier, call, channel, options.onTurn);
-    await channel.hangup();
+    // Make sure the call is over (the conversation has usually hung up already; that is what the transcript says).
+    await speechChannel.hangup();
     emulator.hangUp();
     await caller;
     return { ...result, spoken: channel.spokenPerInput() };

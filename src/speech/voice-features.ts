@@ -8,10 +8,12 @@ import type { VoiceFeatures } from '../dialog/channel.js';
 
 const FRAME = 512;
 /**
- * Fewer syllables than this give no speaking rate: for "yes please" the count over the utterance's own length is
- * mostly where the VAD cut it, and read as "much faster than at the start" it alone escalated calm callers.
+ * Fewer syllables than this give no speaking rate or pitch to compare with the caller's start: for "yes please" the
+ * rate is mostly where the VAD cut the turn, and the median pitch of a few vowel frames can be an octave off
+ * (a close "ee" has a strong second harmonic); read as "much faster" or "much higher" either alone escalated calm
+ * callers. Energy is still measured.
  */
-const MIN_RATE_SYLLABLES = 4;
+const MIN_PROSODY_SYLLABLES = 4;
 
 function pitchOf(frame: Int16Array, rate: number): number | undefined {
   const minLag = Math.floor(rate / 400);
@@ -73,7 +75,9 @@ export function voiceFeatures(samples: Int16Array, rate: number): VoiceFeatures 
   const seconds = samples.length / rate;
   const features: VoiceFeatures = { energyDb: Math.round(energyDb * 10) / 10 };
   const median = pitches[Math.floor(pitches.length / 2)];
-  if (median !== undefined) features.pitchHz = Math.round(median);
-  if (seconds > 0.3 && peaks >= MIN_RATE_SYLLABLES) features.rate = Math.round((peaks / seconds) * 10) / 10;
+  if (peaks >= MIN_PROSODY_SYLLABLES) {
+    if (median !== undefined) features.pitchHz = Math.round(median);
+    if (seconds > 0.3) features.rate = Math.round((peaks / seconds) * 10) / 10;
+  }
   return features;
 }

@@ -1,5 +1,9 @@
 /** Speech test helpers: caller speech rendered by flite and passed through 8 kHz line audio, a verified VAD. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { FRAME_SAMPLES } from '../../src/audio/frame.js';
 import { resampleClip } from '../../src/audio/resample.js';
 import { loadShopProfile } from '../../src/config/load.js';
@@ -8,11 +12,12 @@ import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { fetchModel } from '../../src/speech/models/install.js';
 import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
 import { PromptCache } from '../../src/speech/prompt-cache.js';
-import { buildJsgf, decoderModelsFor } from '../../src/speech/recognize/grammar.js';
-import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
+import { buildJsgf, decoderModelsFor, writeDecoderModel } from '../../src/speech/recognize/grammar.js';
+import { lineAcousticModel } from '../../src/speech/recognize/line-acoustic-model.js';
 import { readPronouncingDictionary } from '../../src/speech/recognize/pronouncing-dictionary.js';
 import { SpeechChannel } from '../../src/speech/speech-channel.js';
 import { type FliteVoice, fliteSynthesize } from '../../src/speech/synth/flite.js';
+import { encodeWav } from '../../src/speech/wav.js';
 import type { WorkerConfig } from '../../src/speech/worker/protocol.js';
 import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
 import type { MemoryCall } from './memory-call.js';
@@ -66,21 +71,39 @@ export async function workerConfigFor(
   };
 }
 
-/** Recognises recorded 8 kHz line audio again with a separate pocketsphinx limited to the replies it may hold. */
+/**
+ * Recognises recorded 8 kHz line audio again, from a file, with a separate pocketsphinx (line acoustic setup)
+ * limited to the replies it may hold; a reply in several sentences with pauses comes out as all its parts.
+ */
 export async function recogniseAgain(audio: Int16Array, replies: readonly string[]): Promise<string> {
-  const grammar = { jsgf: buildJsgf([...replies], await readPronouncingDictionary()) };
-  // A fresh pocketsphinx loads its model first: allow it time for the first hypothesis.
-  const recognizer = await createPocketsphinx(
-    { open: grammar, yesno: grammar, digits: grammar },
-    { finishTimeoutMs: 15000 },
-  );
+  const dir = await mkdtemp(join(tmpdir(), 'lk-recognise-again-'));
   try {
-    recognizer.begin('open');
-    recognizer.accept(new Int16Array(8000));
-    recognizer.accept(resampleClip(audio, 8000, 16000));
-    return (await recognizer.finish()).text;
+    const grammar = buildJsgf([...replies], await readPronouncingDictionary());
+    const search = await writeDecoderModel({ jsgf: grammar }, join(dir, 'replies'));
+    const hmm = await lineAcousticModel(join(dir, 'hmm'));
+    const speech = resampleClip(audio, 8000, 16000);
+    const padded = new Int16Array(speech.length + 24000);
+    padded.set(speech, 8000);
+    await writeFile(join(dir, 'reply.wav'), encodeWav({ samples: padded, sampleRate: 16000 }));
+    // -dither: pocketsphinx's own VAD never ends an utterance on exact digital zeros.
+    const { stdout } = await promisify(execFile)('pocketsphinx_continuous', [
+      '-hmm',
+      hmm,
+      '-infile',
+      join(dir, 'reply.wav'),
+      '-dither',
+      'yes',
+      '-logfn',
+      '/dev/null',
+      ...search,
+    ]);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .join(' ');
   } finally {
-    await recognizer.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -44,6 +44,7 @@ t.test(
     // The caller's own words as spoken into the line, then what the line heard of them.
     t.match(result.stdout, /caller › hi what time do you close today\n {2}heard {2}› .*close/);
     t.match(result.stdout, /line {3}› We're open now until 19:00 today/);
+    t.equal((result.stdout.match(/line hangs up/g) ?? []).length, 1, 'the hang-up is told once');
     t.match(result.stdout, /── human-zh\.yaml · text[\s\S]*caller › 帮我转人工/);
     t.equal((result.stdout.match(/: as expected/g) ?? []).length, 2, result.stdout);
   },

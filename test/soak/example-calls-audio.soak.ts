@@ -56,11 +56,18 @@ for (const name of english) {
     const heard = report.turns.map((turn) => `${turn.said} → ${turn.recognised} (${turn.intent})`).join('\n');
     t.same(report.failures, [], `${name}:\n${heard}`);
     t.equal(result.code, 0, result.stderr);
-    const said = call.turns.flatMap((step) => ('say' in step ? [step.say] : []));
+    // Every turn the caller spoke while the line listened was heard, and is reported with the caller's own
+    // words (the line may end the call, e.g. by handing it over, before the script runs out).
+    const script = call.turns.flatMap((step) => ('say' in step ? [step.say] : []));
+    const spoken = report.turns.filter((turn) => turn.said !== null);
     t.same(
-      report.turns.flatMap((turn) => (turn.said === null || turn.recognised === null ? [] : [turn.said])),
-      said,
-      'every turn the caller spoke was heard and is reported with its own words',
+      spoken.map((turn) => turn.said),
+      script.slice(0, spoken.length),
+      'the report says what the caller said, in order',
+    );
+    t.ok(
+      spoken.every((turn) => turn.recognised !== null),
+      'the line heard every turn the caller spoke while it listened',
     );
   });
 }

@@ -25,8 +25,7 @@ export function simulationReport(file: string, { record, failures, spoken }: Pla
     escalation: record.escalation ?? null,
     fields: capturedFields(record),
     turns: record.turns.map((t, i) => ({
-      // In audio mode the caller's own words; in text mode they are the transcript.
-      said: spoken[i] ?? t.transcript ?? null,
+      said: spoken[i] ?? null,
       recognised: t.transcript ?? null,
       dtmf: t.dtmf ?? null,
       lang: t.lang ?? null,
