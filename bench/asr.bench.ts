@@ -12,9 +12,17 @@ import { loadShopProfile } from '../src/config/load.js';
 import { IntentClassifier } from '../src/nlu/classifier.js';
 import { englishWords } from '../src/nlu/features.js';
 import type { Expectation } from '../src/speech/engines.js';
-import { buildLanguageModel, type DecoderModel, decoderModelsFor } from '../src/speech/recognize/grammar.js';
+import {
+  buildLanguageModel,
+  decoderModelsFor,
+  type Search,
+  withDictionary,
+} from '../src/speech/recognize/grammar.js';
 import { createPocketsphinx } from '../src/speech/recognize/pocketsphinx.js';
-import { readPronouncingDictionary } from '../src/speech/recognize/pronouncing-dictionary.js';
+import {
+  type PronouncingDictionary,
+  readPronouncingDictionary,
+} from '../src/speech/recognize/pronouncing-dictionary.js';
 import { lineSpeech } from '../test/helpers/speech.js';
 import type { Benchmark } from './harness.js';
 import { phraseGrammar } from './phrase-grammar-baseline.js';
@@ -46,13 +54,14 @@ function editDistance(ref: readonly string[], hyp: readonly string[]): number {
   return row[hyp.length] as number;
 }
 
-/** Recognises every clip with one decoder for open turns; returns the texts. */
+/** Recognises every clip with `open` as the decoder's search for open turns; returns the texts. */
 async function recogniseAll(
-  open: DecoderModel,
-  others: Record<Expectation, DecoderModel>,
+  open: Search,
+  others: Record<Expectation, Search>,
+  dictionary: PronouncingDictionary,
   clips: Int16Array[],
 ) {
-  const recognizer = await createPocketsphinx({ ...others, open });
+  const recognizer = await createPocketsphinx(withDictionary({ ...others, open }, dictionary));
   const texts: string[] = [];
   try {
     // A fresh pocketsphinx loads its model before its first hypothesis; the worker is warm before a call, so
@@ -89,7 +98,7 @@ export const benchmark: Benchmark = {
       .filter((l) => l.lang === 'en');
     const classifier = IntentClassifier.train(profile);
     const dictionary = await readPronouncingDictionary();
-    const decoders = decoderModelsFor(profile, dictionary);
+    const { searches } = decoderModelsFor(profile, dictionary);
     const clips: Int16Array[] = [];
     for (const l of lines) clips.push(await lineSpeech(l.text));
     const score = (texts: string[]) => {
@@ -105,8 +114,12 @@ export const benchmark: Benchmark = {
       });
       return { accuracy: intents / lines.length, wordError: errors / words };
     };
-    const model = score(await recogniseAll(buildLanguageModel(profile, dictionary), decoders, clips));
-    const grammar = score(await recogniseAll(phraseGrammar(profile, dictionary), decoders, clips));
+    const model = score(
+      await recogniseAll(buildLanguageModel(profile, dictionary), searches, dictionary, clips),
+    );
+    const grammar = score(
+      await recogniseAll(phraseGrammar(profile, dictionary), searches, dictionary, clips),
+    );
     return {
       asr_intent_accuracy_en: model.accuracy,
       asr_word_error_en: model.wordError,

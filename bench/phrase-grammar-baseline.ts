@@ -4,7 +4,7 @@
  * caller says is forced onto the nearest phrase. Kept as the baseline the ASR bench compares the model to.
  */
 import type { ShopProfile } from '../src/config/shop-schema.js';
-import { buildJsgf, type DecoderModel } from '../src/speech/recognize/grammar.js';
+import { buildJsgf, type Search } from '../src/speech/recognize/grammar.js';
 import type { PronouncingDictionary } from '../src/speech/recognize/pronouncing-dictionary.js';
 
 const BUILT_IN_PHRASES = [
@@ -37,11 +37,11 @@ const BUILT_IN_PHRASES = [
 ];
 
 /** The whole-phrase grammar of a profile's open turns. */
-export function phraseGrammar(profile: ShopProfile, dictionary: PronouncingDictionary): DecoderModel {
+export function phraseGrammar(profile: ShopProfile, dictionary: PronouncingDictionary): Search {
   const phrases = [
     ...profile.faq.flatMap((f) => f.examples.en ?? []),
     ...(profile.escalation.keywords.en ?? []),
     ...BUILT_IN_PHRASES,
   ];
-  return { jsgf: buildJsgf(phrases, dictionary) };
+  return buildJsgf(phrases, dictionary);
 }

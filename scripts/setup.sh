@@ -15,7 +15,8 @@ DEV_PACKAGES=(
   ca-certificates git python3 make g++          # native addons (serialport, epoll) build with node-gyp
   mosquitto mosquitto-clients                   # real MQTT 5 broker for sync and fleet tests
   postgresql                                    # cloud ingest store
-  pocketsphinx pocketsphinx-en-us               # English speech recognition
+  pocketsphinx pocketsphinx-en-us               # English speech recognition (the CLI checks recordings in tests)
+  python3-pocketsphinx                          # the daemon's persistent English decoder
   espeak-ng sox                                 # Mandarin synthesis; audio conversion in tests
   python3-onnx                                  # tests generate a tiny ONNX model for the real sherpa-onnx path
   socat                                         # pseudo-terminal pairs for the virtual modem by hand
@@ -23,6 +24,12 @@ DEV_PACKAGES=(
   fonts-noto-cjk                                # Chinese glyphs in report screenshots
   openssl                                       # test certificates
   systemd                                       # systemd-analyze verify and systemd-notify in the service tests
+)
+
+# The embedded speech engines a box answers with before (or without) downloaded models.
+DEVICE_PACKAGES=(
+  pocketsphinx-en-us python3-pocketsphinx       # English speech recognition
+  espeak-ng                                     # Mandarin synthesis
 )
 
 usage() {
@@ -230,6 +237,8 @@ install_release() {
     rm -rf "$stage"
     mkdir -p "$stage"
     cp -a "$here/dist" "$here/bin" "$here/package.json" "$here/package-lock.json" "$here/README.md" "$stage/"
+    # The model manifest's pins travel with the release that checks downloads against them.
+    mkdir -p "$stage/models" && cp -a "$here/models/manifest.json" "$stage/models/"
     if [ -d "$here/node_modules" ]; then
       # This machine's own install: copy only the packages the lockfile does not mark as dev, no download or
       # rebuild (a registry install would rebuild the native addons). Nested ones come with their parents.
@@ -328,6 +337,14 @@ install_keys() {
   fi
 }
 
+install_engines() {
+  if [ -n "$ROOT" ]; then
+    say "engines: a staged image needs the Debian packages ${DEVICE_PACKAGES[*]} (install them in the image)"
+    return
+  fi
+  install_packages "${DEVICE_PACKAGES[@]}"
+}
+
 install_models() {
   if [ "$FETCH_MODELS" = 0 ]; then
     say "models: skipped (--no-models); the embedded engines answer. Fetch later: sudo -u linekeeper linekeeper models fetch"
@@ -409,6 +426,7 @@ device_setup() {
   install_release
   install_config
   install_keys
+  install_engines
   install_models
   install_udev
   install_unit

@@ -12,6 +12,7 @@ import { ESCALATION_PHRASES, escalationPhrases, hotwordPhrases } from './keyword
 import type { Manifest, ModelKind } from './models/manifest.js';
 import { type ModelStatus, modelFile, optionalModelFile, verifyAll } from './models/verify.js';
 import { decoderModelsFor } from './recognize/grammar.js';
+import { POCKETSPHINX_MODULE } from './recognize/pocketsphinx.js';
 import { POCKETSPHINX_DICT, readPronouncingDictionary } from './recognize/pronouncing-dictionary.js';
 import { modelingUnit, readVocabulary, type Spelling, spell, type Vocabulary } from './sherpa/tokens.js';
 import type { KeywordSpotterPlan, RecognizerPlan, WorkerConfig } from './worker/protocol.js';
@@ -162,7 +163,7 @@ export async function planSpeech(options: {
   const vad = firstOk(models, 'vad');
   const senseVoice = firstOk(models, 'asr-offline');
   const streaming = firstOk(models, 'asr-streaming');
-  const pocketsphinx = existsSync('/usr/bin/pocketsphinx_continuous') && existsSync(POCKETSPHINX_DICT);
+  const pocketsphinx = existsSync(POCKETSPHINX_MODULE) && existsSync(POCKETSPHINX_DICT);
 
   let recognizer: RecognizerPlan = { type: 'none' };
   const wanted = speech.recognizer;

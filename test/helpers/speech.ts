@@ -12,7 +12,7 @@ import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { fetchModel } from '../../src/speech/models/install.js';
 import { findModel, loadManifest, projectRoot } from '../../src/speech/models/manifest.js';
 import { PromptCache } from '../../src/speech/prompt-cache.js';
-import { buildJsgf, decoderModelsFor, writeDecoderModel } from '../../src/speech/recognize/grammar.js';
+import { buildJsgf, decoderModelsFor } from '../../src/speech/recognize/grammar.js';
 import { lineAcousticModel } from '../../src/speech/recognize/line-acoustic-model.js';
 import { readPronouncingDictionary } from '../../src/speech/recognize/pronouncing-dictionary.js';
 import { SpeechChannel } from '../../src/speech/speech-channel.js';
@@ -78,8 +78,10 @@ export async function workerConfigFor(
 export async function recogniseAgain(audio: Int16Array, replies: readonly string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lk-recognise-again-'));
   try {
-    const grammar = buildJsgf([...replies], await readPronouncingDictionary());
-    const search = await writeDecoderModel({ jsgf: grammar }, join(dir, 'replies'));
+    await writeFile(
+      join(dir, 'replies.gram'),
+      buildJsgf([...replies], await readPronouncingDictionary()).jsgf,
+    );
     const hmm = await lineAcousticModel(join(dir, 'hmm'));
     const speech = resampleClip(audio, 8000, 16000);
     const padded = new Int16Array(speech.length + 24000);
@@ -95,7 +97,8 @@ export async function recogniseAgain(audio: Int16Array, replies: readonly string
       'yes',
       '-logfn',
       '/dev/null',
-      ...search,
+      '-jsgf',
+      join(dir, 'replies.gram'),
     ]);
     return stdout
       .split('\n')

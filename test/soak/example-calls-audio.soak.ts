@@ -31,6 +31,8 @@ interface Report {
   passed: boolean;
   failures: string[];
   turns: { said: string | null; recognised: string | null; intent: string | null; reply: string }[];
+  outcome: string;
+  escalation: { reason: string } | null;
 }
 
 t.ok(english.length >= 4, `English calls: ${english.join(', ')}`);
@@ -53,8 +55,15 @@ for (const name of english) {
     ]);
     // stdout is the report alone (logs go to stderr).
     const report = JSON.parse(result.stdout) as Report;
-    const heard = report.turns.map((turn) => `${turn.said} → ${turn.recognised} (${turn.intent})`).join('\n');
-    t.same(report.failures, [], `${name}:\n${heard}`);
+    // On a failure, the whole conversation as the line heard and answered it.
+    const heard = report.turns
+      .map((turn) => `${turn.said} → ${turn.recognised} (${turn.intent}) ⇒ ${turn.reply}`)
+      .join('\n');
+    t.same(
+      report.failures,
+      [],
+      `${name}:\n${heard}\noutcome ${report.outcome} ${report.escalation?.reason ?? ''}`,
+    );
     t.equal(result.code, 0, result.stderr);
     // Every turn the caller spoke while the line listened was heard, and is reported with the caller's own
     // words (the line may end the call, e.g. by handing it over, before the script runs out).

@@ -134,10 +134,11 @@ t.test(
       sentences.some((s) => /^my name is \w+ \w+$/.test(text(s))),
       'answer template filled',
     );
-    const { arpa, dict } = buildLanguageModel(profile, await readPronouncingDictionary());
+    const dictionary = await readPronouncingDictionary();
+    const { arpa, words } = buildLanguageModel(profile, dictionary);
     const dir = t.testdir();
     await writeFile(join(dir, 'shop.arpa'), arpa);
-    await writeFile(join(dir, 'shop.dict'), dict);
+    await writeFile(join(dir, 'shop.dict'), dictionaryText(dictionary, words));
     const speech = resampleClip(await lineSpeech('is there a delivery fee'), 8000, 16000);
     const padded = new Int16Array(speech.length + 16000);
     padded.set(speech, 8000);

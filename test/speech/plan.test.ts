@@ -36,9 +36,11 @@ t.test(
     t.equal(result.noSpeechInput, undefined);
     t.equal(result.worker.recognizer.type, 'pocketsphinx');
     if (result.worker.recognizer.type === 'pocketsphinx') {
-      const { open, digits } = result.worker.recognizer.decoders;
-      t.match(open, { arpa: /\n-[\d.]+ do you deliver\n/, dict: /\ndeliver D IH L IH V ER\n/ });
-      t.match(digits, { jsgf: /\( zero \| oh \| one .* \)\+/ });
+      const { searches, dict } = result.worker.recognizer.decoders;
+      t.match(searches.open, { arpa: /\n-[\d.]+ do you deliver\n/ });
+      t.match(searches.digits, { jsgf: /\( zero \| oh \| one .* \)\+/ });
+      t.match(dict, /\ndeliver D IH L IH V ER\n/, 'the dictionary has the words of the language model');
+      t.match(dict, /\nzero Z IH R OW\n/, 'and of the grammars');
     }
     t.match(
       lines.join('\n'),

@@ -7,14 +7,14 @@ import type { VoiceFeatures } from '../../dialog/channel.js';
 import type { Expectation, Recognition, VadEvent } from '../engines.js';
 import type { PorcupineSpec } from '../keyword-spotting/porcupine.js';
 import type { SherpaKwsModel } from '../keyword-spotting/sherpa-kws.js';
-import type { DecoderModel } from '../recognize/grammar.js';
+import type { DecoderModels } from '../recognize/grammar.js';
 import type { SherpaOfflineModel } from '../recognize/sherpa-offline.js';
 import type { SherpaStreamingModel } from '../recognize/sherpa-streaming.js';
 import type { FliteVoice } from '../synth/flite.js';
 
 /** Which recognizer the worker runs, with everything it needs (model paths already verified by the daemon). */
 export type RecognizerPlan =
-  | { type: 'pocketsphinx'; decoders: Record<Expectation, DecoderModel> }
+  | { type: 'pocketsphinx'; decoders: DecoderModels }
   | { type: 'sherpa-offline'; model: SherpaOfflineModel }
   | { type: 'sherpa-streaming'; model: SherpaStreamingModel }
   | { type: 'none' };
