@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
 /**
- * pinyin-pro, loaded on first use: its dictionary costs ~20 MB RSS, and the speech worker imports this module only to
+ * pinyin-pro, loaded on first use: its dictionary costs ~28 MB RSS (measured), and the speech worker imports this module only to
  * read bpe.model, so only a process that spells Chinese for a pinyin model pays for it.
  */
 let pinyinPro: typeof import('pinyin-pro') | undefined;
@@ -214,8 +214,11 @@ function pinyinPieces(han: string, tokens: ReadonlySet<string>): string[] | { re
     const [, initial = '', final = ''] = INITIAL.exec(syllable.normalize('NFC')) ?? [];
     for (const piece of [initial, final]) {
       if (piece === '') continue;
-      if (!tokens.has(piece))
-        return { reason: `the model has no token "${piece}" for ${origin} (${syllable})` };
+      if (!tokens.has(piece)) {
+        return {
+          reason: `the model has no token "${piece}" for ${origin} (${syllable}): give the tokens in speech.keywordTokens`,
+        };
+      }
       pieces.push(piece);
     }
   }
