@@ -273,7 +273,7 @@ const Speech = Type.Object(
     keywordTokens: Type.Record(Type.String(), Type.String(), {
       default: {},
       description:
-        'Tokens of keyword phrases for a keyword model whose units cannot be derived here (pinyin), as sherpa-onnx text2token writes them, e.g. {"人工": "r én g ōng"}.',
+        'Tokens of keyword phrases as sherpa-onnx text2token writes them, e.g. {"人工": "r én g ōng"}; they win over the spelling derived from the keyword model (Chinese as pinyin pieces for a pinyin model, English from its lexicon or pieces), e.g. for a character read the wrong way.',
     }),
     porcupine: Type.Object(
       {

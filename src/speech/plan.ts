@@ -14,7 +14,14 @@ import { type ModelStatus, modelFile, optionalModelFile, verifyAll } from './mod
 import { decoderModelsFor } from './recognize/grammar.js';
 import { POCKETSPHINX_MODULE } from './recognize/pocketsphinx.js';
 import { POCKETSPHINX_DICT, readPronouncingDictionary } from './recognize/pronouncing-dictionary.js';
-import { modelingUnit, readVocabulary, type Spelling, spell, type Vocabulary } from './sherpa/tokens.js';
+import {
+  modelingUnit,
+  readVocabulary,
+  type Spelling,
+  type SpellOptions,
+  spell,
+  type Vocabulary,
+} from './sherpa/tokens.js';
 import type { KeywordSpotterPlan, RecognizerPlan, WorkerConfig } from './worker/protocol.js';
 
 /** The engines chosen and the model states behind the choice. */
@@ -34,8 +41,14 @@ function firstOk(models: ModelStatus[], kind: ModelKind): Ok | undefined {
 }
 
 /** Spells phrases in a model's tokens; the ones it cannot spell are logged and left out. */
-function spellAll(phrases: readonly string[], vocabulary: Vocabulary, what: string, log: Logger) {
-  const spellings = phrases.map((p) => spell(p, vocabulary));
+function spellAll(
+  phrases: readonly string[],
+  vocabulary: Vocabulary,
+  what: string,
+  log: Logger,
+  options: SpellOptions = {},
+) {
+  const spellings = phrases.map((p) => spell(p, vocabulary, options));
   const spelled = spellings.filter((s): s is Extract<Spelling, { tokens: string[] }> => 'tokens' in s);
   const dropped = spellings.filter((s): s is Extract<Spelling, { reason: string }> => 'reason' in s);
   if (dropped.length > 0) {
@@ -69,7 +82,10 @@ async function streamingPlan(
     const vocabulary = await readVocabulary(files);
     unit = modelingUnit(vocabulary.tokens);
     const what = `hotwords for ${model.name}`;
-    hotwords = spellAll(hotwordPhrases(options.profile), vocabulary, what, options.log).map((s) => s.text);
+    // sherpa spells hotword text itself (modelingUnit), so only what it can spell is checked here: no pinyin.
+    hotwords = spellAll(hotwordPhrases(options.profile), vocabulary, what, options.log, {
+      pinyin: false,
+    }).map((s) => s.text);
   } catch (e) {
     options.log.error(
       `hotwords for ${model.name} are off: its token files do not read (${describeError(e)})`,

@@ -1,14 +1,20 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
+import { resampleClip } from '../../src/audio/resample.js';
 import { validateDeviceConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
+import { createSherpaKws } from '../../src/speech/keyword-spotting/sherpa-kws.js';
 import { planSpeech } from '../../src/speech/plan.js';
 import { PromptCache } from '../../src/speech/prompt-cache.js';
+import { readVocabulary, spell } from '../../src/speech/sherpa/tokens.js';
 import { SpeechChannel } from '../../src/speech/speech-channel.js';
+import { fliteSynthesize } from '../../src/speech/synth/flite.js';
 import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
 import { MemoryCall } from '../helpers/memory-call.js';
 import { bakery, lineSpeech } from '../helpers/speech.js';
 import { installToyModels } from '../helpers/toy-models.js';
+import { generateToyTransducer } from '../helpers/toy-onnx.js';
 
 const REPLY =
   'We deliver within five kilometres. Delivery is free for orders over one hundred yuan, otherwise it costs ten yuan.';
@@ -73,5 +79,35 @@ t.test(
     });
     await spoken;
     channel.close();
+  },
+);
+
+t.test(
+  'a keyword spelled in pinyin pieces from a pinyin tokens.txt is taken and spotted by the sherpa KeywordSpotter',
+  async (t) => {
+    // The generated transducer with its tokens.txt relabelled as a pinyin model's: the ids of 人 and 工, the word it
+    // emits when boosted, become the pieces r and én, so 人 (rén) is spelled into exactly that path.
+    const dir = t.testdir();
+    const toy = generateToyTransducer(dir);
+    const relabel = new Map([
+      ['人', 'r'],
+      ['工', 'én'],
+      ['大', 'd'],
+      ['家', 'à'],
+    ]);
+    const lines = (await readFile(toy.tokens, 'utf8')).split('\n').map((line) => {
+      const [symbol = '', id] = line.split(' ');
+      return id === undefined ? line : `${relabel.get(symbol) ?? symbol} ${id}`;
+    });
+    await writeFile(toy.tokens, lines.join('\n'));
+    const spelled = spell('人', await readVocabulary({ tokens: toy.tokens }));
+    t.same(spelled, { phrase: '人', tokens: ['r', 'én'], text: '人' });
+    if (!('tokens' in spelled)) return;
+    const spotter = await createSherpaKws({ ...toy, keywords: [{ phrase: '人', tokens: spelled.tokens }] });
+    t.teardown(() => spotter.close());
+    const pcm = await fliteSynthesize('I want to speak to a person', 'rms');
+    const speech = resampleClip(pcm.samples, pcm.sampleRate, 16000);
+    t.equal(spotter.accept(new Int16Array(16000)), undefined, 'a second of silence spots nothing');
+    t.equal(spotter.accept(speech), '人', 'speech spots the keyword, reported by its phrase');
   },
 );

@@ -1,11 +1,23 @@
 /**
  * Spells phrases of the shop profile in the tokens of a sherpa transducer model, as sherpa's text2token does:
- * Chinese characters stay characters, English words become sentencepiece pieces (the max-score segmentation over
+ * Chinese characters stay characters, or become pinyin pieces (initial + tonal final, text2token's `ppinyin`) when
+ * the model's Chinese units are pinyin; English words become sentencepiece pieces (the max-score segmentation over
  * bpe.model that sherpa's own ssentencepiece runs for hotwords) or lexicon phones (the en.phone of a phone+ppinyin
- * keyword model), and pinyin-unit models take the tokens the operator gives. A phrase the model cannot spell is
- * dropped with the reason: an unknown token in a keywords list stops sherpa's spotter from starting.
+ * keyword model). Tokens the operator gives for a phrase win. A phrase the model cannot spell is dropped with the
+ * reason: an unknown token in a keywords list stops sherpa's spotter from starting.
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+/**
+ * pinyin-pro, loaded on first use: its dictionary costs ~28 MB RSS (measured), and the speech worker imports this module only to
+ * read bpe.model, so only a process that spells Chinese for a pinyin model pays for it.
+ */
+let pinyinPro: typeof import('pinyin-pro') | undefined;
+function pinyinOf(han: string) {
+  pinyinPro ??= createRequire(import.meta.url)('pinyin-pro') as typeof import('pinyin-pro');
+  return pinyinPro.pinyin(han, { type: 'all', toneSandhi: false });
+}
 
 /** What a model can spell with. */
 export interface Vocabulary {
@@ -15,7 +27,7 @@ export interface Vocabulary {
   pieces?: ReadonlyMap<string, number>;
   /** Word (lower case) → tokens, when the model ships a lexicon (en.phone). */
   lexicon?: ReadonlyMap<string, readonly string[]>;
-  /** Phrase → tokens given by the operator, for units no file here spells (pinyin). */
+  /** Phrase → tokens given by the operator; they win over the spelling derived here. */
   given?: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -172,24 +184,81 @@ function segmentPieces(text: string, pieces: ReadonlyMap<string, number>): strin
   return out;
 }
 
+/** A final with a tone mark, as text2token's `ppinyin` writes them (`ōng`, `iǎo`, `üè`). */
+const TONAL_FINAL = /^[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*$/u;
+
+/**
+ * Initials as text2token splits them (pypinyin `to_initials(strict=False)`): y and w count as initials, so 要 is
+ * `y ào` and 我 `w ǒ`; zh/ch/sh come before z/c/s.
+ */
+const INITIAL = /^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(.*)$/u;
+
+/** How a model writes Chinese: one token per character, or pinyin pieces (a tonal final such as `ōng` is a token). */
+export function chineseUnits(tokens: ReadonlySet<string>): 'characters' | 'pinyin' {
+  let pinyinPiece = false;
+  for (const token of tokens) {
+    if (/^\p{Script=Han}$/u.test(token)) return 'characters';
+    if (TONAL_FINAL.test(token)) pinyinPiece = true;
+  }
+  return pinyinPiece ? 'pinyin' : 'characters';
+}
+
+/**
+ * Chinese characters in pinyin pieces: each syllable (read in context by pinyin-pro, without tone sandhi, as
+ * pypinyin reads it for text2token) becomes its initial, if any, and its tonal final (`转人工` → `zh uǎn r én g ōng`).
+ */
+function pinyinPieces(han: string, tokens: ReadonlySet<string>): string[] | { reason: string } {
+  const pieces: string[] = [];
+  for (const { origin, pinyin: syllable } of pinyinOf(han)) {
+    if (syllable === '') return { reason: `no pinyin is known for "${origin}"` };
+    const [, initial = '', final = ''] = INITIAL.exec(syllable.normalize('NFC')) ?? [];
+    for (const piece of [initial, final]) {
+      if (piece === '') continue;
+      if (!tokens.has(piece)) {
+        return {
+          reason: `the model has no token "${piece}" for ${origin} (${syllable}): give the tokens in speech.keywordTokens`,
+        };
+      }
+      pieces.push(piece);
+    }
+  }
+  return pieces;
+}
+
+/** How `spell` may spell. */
+export interface SpellOptions {
+  /**
+   * Whether Chinese may become pinyin pieces on a pinyin-unit model (default true). Hotwords say false: sherpa
+   * re-spells hotword text itself and knows no pinyin, so such a phrase is left out instead.
+   */
+  pinyin?: boolean;
+}
+
 /** Spells one phrase in the model's tokens. */
-export function spell(phrase: string, vocabulary: Vocabulary): Spelling {
+export function spell(phrase: string, vocabulary: Vocabulary, options: SpellOptions = {}): Spelling {
   const given = vocabulary.given?.get(phrase.trim());
   const upper = upperCase(vocabulary);
+  const units = chineseUnits(vocabulary.tokens);
   const tokens: string[] = [];
   const words: string[] = [];
   if (given !== undefined) tokens.push(...given);
   else {
     for (const part of phrase.match(/\p{Script=Han}+|[A-Za-z0-9']+/gu) ?? []) {
       if (/\p{Script=Han}/u.test(part)) {
-        for (const char of part) {
-          if (!vocabulary.tokens.has(char)) {
+        if (units === 'pinyin') {
+          if (options.pinyin === false) {
             return {
               phrase,
-              reason: `the model has no token for "${char}" (its Chinese units are not characters: give the tokens in speech.keywordTokens)`,
+              reason: 'the model spells Chinese in pinyin, which sherpa cannot derive from hotword text',
             };
           }
-          tokens.push(char);
+          const pieces = pinyinPieces(part, vocabulary.tokens);
+          if ('reason' in pieces) return { phrase, reason: pieces.reason };
+          tokens.push(...pieces);
+        } else {
+          const missing = [...part].find((char) => !vocabulary.tokens.has(char));
+          if (missing !== undefined) return { phrase, reason: `the model has no token for "${missing}"` };
+          tokens.push(...part);
         }
         words.push(part);
         continue;
