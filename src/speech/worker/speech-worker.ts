@@ -34,7 +34,7 @@ export interface SpeechWorkerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Resource use of the worker process. */
+/** Resource use of the worker process and the engine processes it runs. */
 export interface WorkerUsage {
   rssMb: number;
   cpuUserMs: number;

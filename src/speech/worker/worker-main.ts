@@ -26,6 +26,7 @@ import { createEspeakMandarin } from '../synth/espeak.js';
 import { createFlite } from '../synth/flite.js';
 import { createSileroVad } from '../vad/silero-vad.js';
 import { voiceFeatures } from '../voice-features.js';
+import { processTreeUsage } from './process-tree-usage.js';
 import type { FromWorker, KeywordSpotterPlan, ToWorker, WorkerConfig } from './protocol.js';
 
 const RATE = 16000;
@@ -321,14 +322,7 @@ process.on('message', (raw) => {
       worker?.reset();
       break;
     case 'usage': {
-      const cpu = process.cpuUsage();
-      send({
-        type: 'usage',
-        id: message.id,
-        rssMb: process.memoryUsage.rss() / 1048576,
-        cpuUserMs: cpu.user / 1000,
-        cpuSystemMs: cpu.system / 1000,
-      });
+      void processTreeUsage().then((usage) => send({ type: 'usage', id: message.id, ...usage }));
       break;
     }
   }
