@@ -124,13 +124,17 @@ t.test('Porcupine is never selected without an AccessKey, and the plan says why'
     noKey.lines.join('\n'),
     /keyword spotting: no keyword spotter \(Porcupine needs a Picovoice AccessKey/,
   );
-  // With a key but without the optional package it is not selected either.
+  // With a key (and the optional package, installed here) it is the spotter; the worker finds out whether
+  // Picovoice accepts the key.
   const withKey = await plan(modelsDir, 'auto', {
     keywordSpotter: 'porcupine',
     porcupine: { accessKey: 'a-key-from-picovoice-console', keywords },
   });
-  t.same(withKey.result.worker.keywordSpotter, { type: 'none' });
-  t.match(withKey.result.keywordSpotting, /the optional package @picovoice\/porcupine-node is not installed/);
+  t.match(withKey.result.worker.keywordSpotter, {
+    type: 'porcupine',
+    spec: { accessKey: 'a-key-from-picovoice-console', keywords: [{ phrase: 'agent' }] },
+  });
+  t.match(withKey.result.keywordSpotting, /^Porcupine spots "agent"/);
   const auto = await plan(modelsDir);
   t.match(
     auto.result.keywordSpotting,

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import t from 'tap';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
@@ -142,5 +143,36 @@ t.test(
     const next = worker.listen('open');
     speak(worker, await lineSpeech('do you deliver'));
     t.equal((await next.heard).recognition.text, 'do you deliver');
+  },
+);
+
+t.test(
+  'Porcupine refusing its AccessKey leaves the worker hearing callers, with the reason logged',
+  async (t) => {
+    const { log, waitFor } = capture();
+    const vad = await installVad(join(t.testdir(), 'models'));
+    const keywordFile = createRequire(import.meta.url).resolve(
+      '@picovoice/porcupine-node/resources/keyword_files/linux/porcupine_linux.ppn',
+    );
+    const config = {
+      ...(await workerConfigFor(vad)),
+      keywordSpotter: {
+        type: 'porcupine' as const,
+        spec: {
+          accessKey: 'not-a-picovoice-key',
+          keywords: [{ file: keywordFile, phrase: 'porcupine', sensitivity: 0.5 }],
+        },
+      },
+    };
+    const worker = new SpeechWorker({ config, log });
+    t.teardown(() => worker.stop());
+    await worker.start();
+    // Porcupine's own words name the key as what it refused.
+    await waitFor(
+      /keyword spotter porcupine did not start \(.*AccessKey.*\); the recognizer hears keywords after a barge-in instead/,
+    );
+    const turn = worker.listen('open');
+    speak(worker, await lineSpeech('do you deliver'));
+    t.equal((await turn.heard).recognition.text, 'do you deliver');
   },
 );

@@ -277,7 +277,8 @@ async function startSpotter(plan: KeywordSpotterPlan | undefined): Promise<Keywo
     send({
       type: 'log',
       level: 'error',
-      message: `keyword spotter ${plan.type} did not start (${describeError(e)}); the recognizer hears keywords after a barge-in instead`,
+      // One log line: Porcupine's errors list their causes on lines of their own.
+      message: `keyword spotter ${plan.type} did not start (${describeError(e).replace(/\s*\n\s*/g, ' ')}); the recognizer hears keywords after a barge-in instead`,
     });
   }
   return null;
