@@ -32,7 +32,10 @@ export interface Recognizer {
    * decided the utterance is over, or undefined while it is not (the VAD ends the turn otherwise).
    */
   endpoint?(): number | undefined;
-  /** Ends the utterance and returns what was said (empty text when nothing). */
+  /**
+   * Ends the utterance at the call (the next begin() may follow before the result comes) and returns what was
+   * said (empty text when nothing).
+   */
   finish(): Promise<Recognition>;
   /** Releases child processes and native objects. */
   close(): Promise<void>;

@@ -162,10 +162,8 @@ class Worker {
     if (this.#listening?.id !== id) return;
     const started = this.#listening.speechStartMs !== undefined;
     this.#listening = undefined;
-    if (started && this.#recognizer !== null) {
-      const recognizer = this.#recognizer;
-      this.#finishing = this.#finishing.then(() => recognizer.finish().then(() => undefined));
-    }
+    // Ended now, before any next turn begins; nobody waits for what it heard.
+    if (started) this.#recognizer?.finish().catch(() => {});
   }
 
   #endTurn(startMs: number, endMs: number): void {
@@ -175,11 +173,13 @@ class Worker {
     const endpointingMs = this.#nowMs - endMs;
     const utterance = this.#historySince(startMs).slice(0, Math.round(((endMs - startMs) * RATE) / 1000));
     const recognizer = this.#recognizer;
+    const began = performance.now();
+    // Finished now, so that a next turn beginning while an earlier result is still awaited cannot be taken for
+    // this one; an out-of-process recognizer (pocketsphinx) finalises while this process measures the voice.
+    const recognizing = recognizer.finish();
+    recognizing.catch(() => {});
     this.#finishing = this.#finishing.then(async () => {
-      const began = performance.now();
       try {
-        // An out-of-process recognizer (pocketsphinx) finalises while this process measures the voice.
-        const recognizing = recognizer.finish();
         const voice = voiceFeatures(utterance, RATE);
         const recognition = await recognizing;
         send({
