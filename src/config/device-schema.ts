@@ -219,7 +219,14 @@ const Speech = Type.Object(
     ),
     synthesizer: Type.Union([Type.Literal('auto'), Type.Literal('sherpa'), Type.Literal('embedded')], {
       default: 'auto',
-      description: 'Speech synthesis; `embedded` = flite (English) and espeak-ng (Mandarin).',
+      description:
+        'Speech synthesis: `auto` and `sherpa` speak each language with a verified sherpa-onnx voice model when one speaks it (`sherpa` warns when none can be loaded), flite (English) and espeak-ng (Mandarin) otherwise; `embedded` never loads a sherpa voice.',
+    }),
+    sherpaSpeaker: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Speaker id of a multi-speaker sherpa voice model; a model without that speaker speaks with speaker 0.',
     }),
     modelsDir: Type.String({
       default: '/var/lib/linekeeper/models',

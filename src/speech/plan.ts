@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { DeviceConfig } from '../config/device-schema.js';
-import type { ShopProfile } from '../config/shop-schema.js';
+import { LANGUAGES, type Lang, type ShopProfile } from '../config/shop-schema.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { porcupineInstalled } from './keyword-spotting/porcupine.js';
@@ -22,6 +22,7 @@ import {
   spell,
   type Vocabulary,
 } from './sherpa/tokens.js';
+import type { SherpaTtsFiles, SherpaVoice } from './synth/sherpa-tts.js';
 import type { KeywordSpotterPlan, RecognizerPlan, WorkerConfig } from './worker/protocol.js';
 
 /** The engines chosen and the model states behind the choice. */
@@ -32,6 +33,8 @@ export interface SpeechPlan {
   noSpeechInput?: string;
   /** Which keyword spotter listens while the line talks, and why that one. */
   keywordSpotting: string;
+  /** Which voice speaks each language, and why. */
+  synthesis: string;
 }
 
 type Ok = Extract<ModelStatus, { state: 'ok' }>;
@@ -165,6 +168,79 @@ async function keywordSpotterPlan(
   };
 }
 
+const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', zh: 'Mandarin' };
+/** The embedded voice of each language (the worker's fallback too). */
+const EMBEDDED: Record<Lang, string> = { en: 'flite', zh: 'espeak-ng' };
+
+/** The files of a verified sherpa voice model by what they say it is: a VITS model, or a Matcha pair. */
+function ttsFiles(model: Ok): SherpaTtsFiles | { reason: string } {
+  const tokens = optionalModelFile(model, 'tokens');
+  if (tokens === undefined) return { reason: 'lists no tokens file' };
+  const lexicon = optionalModelFile(model, 'lexicon');
+  const dataDir = optionalModelFile(model, 'dataDir');
+  const frontEnd = { tokens, ...(lexicon ? { lexicon } : {}), ...(dataDir ? { dataDir } : {}) };
+  const vits = optionalModelFile(model, 'model');
+  if (vits !== undefined) return { type: 'vits', model: vits, ...frontEnd };
+  const acousticModel = optionalModelFile(model, 'acousticModel');
+  const vocoder = optionalModelFile(model, 'vocoder');
+  if (acousticModel !== undefined && vocoder !== undefined)
+    return { type: 'matcha', acousticModel, vocoder, ...frontEnd };
+  return { reason: 'lists neither a VITS model nor a Matcha acoustic model and vocoder' };
+}
+
+/**
+ * The sherpa voices the worker loads and the voice of each language. Each language goes to the verified voice
+ * made for the fewest languages (piper en_US speaks English when MeloTTS zh_en is installed too), then the first
+ * in the manifest; a language no verified voice speaks keeps its embedded voice, and a voice left with no
+ * language is not loaded.
+ */
+function synthesisPlan(
+  models: ModelStatus[],
+  speech: DeviceConfig['speech'],
+  log: Logger,
+): { voices: SherpaVoice[]; voiceOf: (lang: Lang) => string; why: string } {
+  const wanted = speech.synthesizer;
+  const candidates: { name: string; languages: Lang[]; files: SherpaTtsFiles }[] = [];
+  if (wanted !== 'embedded') {
+    for (const model of models) {
+      if (model.state !== 'ok' || model.entry.kind !== 'tts') continue;
+      const files = ttsFiles(model);
+      if ('reason' in files) {
+        log.error(`speech model ${model.name} ${files.reason} and is not loaded`);
+        continue;
+      }
+      const languages = LANGUAGES.filter((l) => model.entry.languages.includes(l));
+      candidates.push({ name: model.name, languages, files });
+    }
+  }
+  const speaker = new Map<Lang, string>();
+  for (const lang of LANGUAGES) {
+    const best = candidates
+      .filter((c) => c.languages.includes(lang))
+      .sort((a, b) => a.languages.length - b.languages.length)[0];
+    if (best !== undefined) speaker.set(lang, best.name);
+  }
+  const voices = candidates
+    .map((c) => ({
+      name: c.name,
+      languages: c.languages.filter((l) => speaker.get(l) === c.name),
+      speaker: speech.sherpaSpeaker,
+      files: c.files,
+    }))
+    .filter((v) => v.languages.length > 0);
+  const voiceOf = (lang: Lang) => {
+    const name = speaker.get(lang);
+    return name === undefined ? EMBEDDED[lang] : `sherpa ${name}`;
+  };
+  const notes: string[] = [];
+  if (wanted === 'embedded') notes.push('speech.synthesizer is embedded');
+  else if (candidates.length === 0) notes.push('no sherpa voice model is installed and verified');
+  for (const unused of candidates.filter((c) => !voices.some((v) => v.name === c.name)))
+    notes.push(`${unused.name} is not loaded: other sherpa voices speak its languages`);
+  const said = LANGUAGES.map((l) => `${LANGUAGE_NAMES[l]} by ${voiceOf(l)}`).join(', ');
+  return { voices, voiceOf, why: notes.length === 0 ? said : `${said} (${notes.join('; ')})` };
+}
+
 /** Verifies the installed models and plans the worker's engines. */
 export async function planSpeech(options: {
   speech: DeviceConfig['speech'];
@@ -209,6 +285,7 @@ export async function planSpeech(options: {
         ? 'sherpa streaming zipformer'
         : recognizer.type;
   const spotting = await keywordSpotterPlan(firstOk(models, 'kws'), options);
+  const synthesis = synthesisPlan(models, speech, log);
 
   for (const model of models) {
     if (model.state === 'ok') {
@@ -219,7 +296,9 @@ export async function planSpeech(options: {
       model.entry.kind === 'vad'
         ? 'no VAD: speech input is off and calls use keypad menus'
         : model.entry.kind === 'tts'
-          ? 'flite (English) and espeak-ng (Mandarin)'
+          ? LANGUAGES.filter((l) => model.entry.languages.includes(l))
+              .map((l) => `${synthesis.voiceOf(l)} (${LANGUAGE_NAMES[l]})`)
+              .join(' and ')
           : model.entry.kind === 'kws'
             ? spotting.plan.type === 'porcupine'
               ? 'Porcupine for keywords'
@@ -239,6 +318,9 @@ export async function planSpeech(options: {
     log.warn(`speech.recognizer ${wanted} has no verified model installed; using ${recognizerName} instead`);
   }
   log.info(`keyword spotting: ${spotting.why}`);
+  if (speech.synthesizer === 'sherpa' && synthesis.voices.length === 0)
+    log.warn(`speech.synthesizer is sherpa but no sherpa voice can be loaded: ${synthesis.why}`);
+  else log.info(`speech synthesis: ${synthesis.why}`);
 
   const worker: WorkerConfig = {
     vadModel: vad === undefined ? null : modelFile(vad, 'model'),
@@ -246,6 +328,7 @@ export async function planSpeech(options: {
     recognizer,
     keywordSpotter: spotting.plan,
     englishVoice: speech.englishVoice,
+    sherpaVoices: synthesis.voices,
   };
   const noSpeechInput =
     vad === undefined
@@ -260,6 +343,7 @@ export async function planSpeech(options: {
     worker,
     models,
     keywordSpotting: spotting.why,
+    synthesis: synthesis.why,
     ...(noSpeechInput === undefined ? {} : { noSpeechInput }),
   };
 }

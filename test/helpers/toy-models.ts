@@ -1,7 +1,8 @@
 /**
- * Installs the generated toy transducer as a streaming recognizer and as a keyword model the way a box installs
- * real ones: packed into .tar.bz2 release archives, served over local HTTP, fetched and verified by
- * `fetchModel` against a manifest that pins each file (the streaming one) or the archive (the keyword one).
+ * Installs the generated toy models the way a box installs real ones: packed into .tar.bz2 release archives,
+ * served over local HTTP, fetched and verified by `fetchModel` against a manifest that pins each file or the
+ * archive. The toy transducer stands in for the streaming recognizer and the keyword model, the toy VITS voices
+ * for the sherpa voices (a bilingual one like MeloTTS zh_en, an English one like piper en_US).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,7 +19,7 @@ import {
   type ModelEntry,
   type ModelKind,
 } from '../../src/speech/models/manifest.js';
-import { generateToyTransducer } from './toy-onnx.js';
+import { generateToyMatcha, generateToyTransducer, generateToyVits } from './toy-onnx.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -27,11 +28,26 @@ export const TOY_STREAMING = 'toy-streaming-zipformer';
 /** The toy as a keyword model in the manifest `installToyModels` returns (archive pinned). */
 export const TOY_KWS = 'toy-kws-zipformer';
 
-/** Packs the toy into `name.tar.bz2` (one top directory, as sherpa releases are) and describes it. */
-function toyEntry(dir: string, name: string, kind: ModelKind, pin: 'files' | 'archive', threshold: number) {
+/** The toy VITS voice that speaks Chinese and English (in the manifest `installToyVoices` returns). */
+export const TOY_VOICE_ZH_EN = 'toy-vits-zh_en';
+/** The toy VITS voice that speaks English only. */
+export const TOY_VOICE_EN = 'toy-vits-en';
+/** The toy Matcha voice (acoustic model + vocoder) that speaks Mandarin only. */
+export const TOY_VOICE_MATCHA_ZH = 'toy-matcha-zh';
+
+/** Generates a toy into `dir/src/name` (returning its files by role), packs it into `name.tar.bz2` (one top
+ *  directory, as sherpa releases are) and describes it. */
+function toyEntry(
+  dir: string,
+  name: string,
+  kind: ModelKind,
+  pin: 'files' | 'archive',
+  languages: string[],
+  generate: (modelDir: string) => Record<string, string>,
+) {
   const model = join(dir, 'src', name);
   mkdirSync(model, { recursive: true });
-  const toy = generateToyTransducer(model, threshold);
+  const toy = generate(model);
   const archive = join(dir, `${name}.tar.bz2`);
   execFileSync('tar', ['-cjf', archive, '-C', join(dir, 'src'), name]);
   const bytes = readFileSync(archive);
@@ -44,7 +60,7 @@ function toyEntry(dir: string, name: string, kind: ModelKind, pin: 'files' | 'ar
     name,
     kind,
     engine: 'sherpa-onnx',
-    languages: ['zh', 'en'],
+    languages,
     licence: 'test',
     source: {
       url: `${kind}/${name}.tar.bz2`,
@@ -56,21 +72,56 @@ function toyEntry(dir: string, name: string, kind: ModelKind, pin: 'files' | 'ar
   return { entry, bytes };
 }
 
+/** The parts of a tap test the installs use. */
+type TestContext = { testdir(): string; teardown(fn: () => unknown): void };
+
 /**
  * Installs the VAD and both toy models into `modelsDir`; returns the manifest that lists them. The streaming toy
  * hears speech above `threshold` mean log-mel, the keyword toy above `kwsThreshold`.
  */
 export async function installToyModels(
-  t: { testdir(): string; teardown(fn: () => unknown): void },
+  t: TestContext,
   modelsDir: string,
   options: { threshold?: number; kwsThreshold?: number } = {},
 ): Promise<Manifest> {
   const dir = t.testdir();
-  const streaming = toyEntry(dir, TOY_STREAMING, 'asr-streaming', 'files', options.threshold ?? -8);
-  const kws = toyEntry(dir, TOY_KWS, 'kws', 'archive', options.kwsThreshold ?? -8);
-  const served = new Map(
-    [streaming, kws].map((m) => [`/${(m.entry.source as { url: string }).url}`, m.bytes]),
-  );
+  const transducer = (threshold: number) => (model: string) => ({
+    ...generateToyTransducer(model, threshold),
+  });
+  return install(t, modelsDir, [
+    toyEntry(dir, TOY_STREAMING, 'asr-streaming', 'files', ['zh', 'en'], transducer(options.threshold ?? -8)),
+    toyEntry(dir, TOY_KWS, 'kws', 'archive', ['zh', 'en'], transducer(options.kwsThreshold ?? -8)),
+  ]);
+}
+
+/**
+ * Installs the VAD and the toy VITS voices into `modelsDir` (the bilingual one pinned by archive, the English one
+ * file by file), with `matcha` the toy Matcha voice too; returns the manifest that lists them.
+ */
+export async function installToyVoices(
+  t: TestContext,
+  modelsDir: string,
+  options: { matcha?: boolean } = {},
+): Promise<Manifest> {
+  const dir = t.testdir();
+  return install(t, modelsDir, [
+    toyEntry(dir, TOY_VOICE_ZH_EN, 'tts', 'archive', ['zh', 'en'], (m) => ({
+      ...generateToyVits(m, 'Chinese'),
+    })),
+    toyEntry(dir, TOY_VOICE_EN, 'tts', 'files', ['en'], (m) => ({ ...generateToyVits(m, 'English') })),
+    ...(options.matcha === true
+      ? [toyEntry(dir, TOY_VOICE_MATCHA_ZH, 'tts', 'files', ['zh'], (m) => ({ ...generateToyMatcha(m) }))]
+      : []),
+  ]);
+}
+
+/** Serves the packed toys over local HTTP and installs them with the VAD; returns their manifest. */
+async function install(
+  t: TestContext,
+  modelsDir: string,
+  toys: { entry: ModelEntry; bytes: Buffer }[],
+): Promise<Manifest> {
+  const served = new Map(toys.map((m) => [`/${(m.entry.source as { url: string }).url}`, m.bytes]));
   const server = createServer((req, res) => {
     const body = served.get(req.url ?? '');
     if (body === undefined) res.writeHead(404).end();
@@ -82,7 +133,7 @@ export async function installToyModels(
   const manifest: Manifest = {
     version: 1,
     baseUrl,
-    models: [findModel(await loadManifest(), 'silero-vad'), streaming.entry, kws.entry],
+    models: [findModel(await loadManifest(), 'silero-vad'), ...toys.map((m) => m.entry)],
   };
   for (const entry of manifest.models) await fetchModel(entry, { modelsDir, baseUrl, log: silentLogger });
   return manifest;

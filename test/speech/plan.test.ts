@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { validateDeviceConfig } from '../../src/config/load.js';
@@ -6,7 +6,13 @@ import { createLogger } from '../../src/log/logger.js';
 import { loadManifest, type Manifest } from '../../src/speech/models/manifest.js';
 import { planSpeech } from '../../src/speech/plan.js';
 import { bakery, installVad } from '../helpers/speech.js';
-import { installToyModels, TOY_KWS } from '../helpers/toy-models.js';
+import {
+  installToyModels,
+  installToyVoices,
+  TOY_KWS,
+  TOY_VOICE_EN,
+  TOY_VOICE_ZH_EN,
+} from '../helpers/toy-models.js';
 
 async function plan(
   modelsDir: string,
@@ -170,4 +176,122 @@ t.test('keyword phrases the keyword model cannot spell are left out, with the re
     ),
   );
   t.match(lines.join('\n'), /"老板" \(the model has no token for "老"/);
+});
+
+t.test(
+  'verified sherpa voices speak their languages: the voice made for fewer languages wins, the rest is embedded',
+  async (t) => {
+    const modelsDir = t.testdir();
+    const manifest = await installToyVoices(t, modelsDir);
+    const both = await plan(modelsDir, 'none', {}, manifest);
+    t.match(both.result.worker.sherpaVoices, [
+      {
+        name: TOY_VOICE_ZH_EN,
+        languages: ['zh'],
+        speaker: 0,
+        files: { type: 'vits', lexicon: /lexicon\.txt$/ },
+      },
+      { name: TOY_VOICE_EN, languages: ['en'], files: { type: 'vits', model: /model\.onnx$/ } },
+    ]);
+    t.equal(
+      both.result.synthesis,
+      `English by sherpa ${TOY_VOICE_EN}, Mandarin by sherpa ${TOY_VOICE_ZH_EN}`,
+    );
+    t.match(
+      both.lines.join('\n'),
+      /INFO .*speech synthesis: English by sherpa toy-vits-en, Mandarin by sherpa/,
+    );
+    // The speaker of a multi-speaker voice comes from the config.
+    const speaker = await plan(modelsDir, 'none', { sherpaSpeaker: 1 }, manifest);
+    t.same(
+      speaker.result.worker.sherpaVoices?.map((v) => v.speaker),
+      [1, 1],
+    );
+
+    await rm(join(modelsDir, TOY_VOICE_EN), { recursive: true });
+    const bilingual = await plan(modelsDir, 'none', { synthesizer: 'sherpa' }, manifest);
+    t.match(bilingual.result.worker.sherpaVoices, [{ name: TOY_VOICE_ZH_EN, languages: ['en', 'zh'] }]);
+    t.equal(bilingual.result.worker.sherpaVoices?.length, 1);
+    t.match(
+      bilingual.lines.join('\n'),
+      /speech model toy-vits-en is missing; using sherpa toy-vits-zh_en \(English\) instead/,
+    );
+
+    await writeFile(join(modelsDir, TOY_VOICE_ZH_EN, 'model.onnx'), 'not the verified model');
+    const damaged = await plan(modelsDir, 'none', { synthesizer: 'sherpa' }, manifest);
+    t.same(damaged.result.worker.sherpaVoices, [], 'a damaged voice never reaches the worker');
+    const log = damaged.lines.join('\n');
+    t.match(
+      log,
+      /ERROR .*speech model toy-vits-zh_en is damaged \(model\.onnx is 22 bytes, expected \d+\) and is not loaded; using flite \(English\) and espeak-ng \(Mandarin\) instead/,
+    );
+    t.match(
+      log,
+      /WARN .*speech\.synthesizer is sherpa but no sherpa voice can be loaded: English by flite, Mandarin by espeak-ng \(no sherpa voice model is installed and verified\)/,
+    );
+  },
+);
+
+t.test('speech.synthesizer embedded never loads a sherpa voice, even a verified one', async (t) => {
+  const modelsDir = t.testdir();
+  const manifest = await installToyVoices(t, modelsDir);
+  const { result, lines } = await plan(modelsDir, 'none', { synthesizer: 'embedded' }, manifest);
+  t.same(result.worker.sherpaVoices, []);
+  t.equal(result.synthesis, 'English by flite, Mandarin by espeak-ng (speech.synthesizer is embedded)');
+  t.match(
+    lines.join('\n'),
+    /INFO .*speech synthesis: English by flite, Mandarin by espeak-ng \(speech\.synthesizer is embedded\)/,
+  );
+});
+
+t.test('with no sherpa voice installed, auto speaks with the embedded voices and says so', async (t) => {
+  const modelsDir = t.testdir();
+  await installVad(modelsDir);
+  const { result, lines } = await plan(modelsDir, 'none');
+  t.same(result.worker.sherpaVoices, []);
+  t.match(
+    lines.join('\n'),
+    /INFO .*speech synthesis: English by flite, Mandarin by espeak-ng \(no sherpa voice model is installed and verified\)/,
+  );
+  t.notMatch(lines.join('\n'), /WARN .*speech\.synthesizer/);
+});
+
+t.test(
+  'of two voices for the same languages the first in the manifest speaks; the other is not loaded',
+  async (t) => {
+    const modelsDir = t.testdir();
+    const installed = await installToyVoices(t, modelsDir);
+    // Both speak English only: the tie goes to manifest order.
+    const manifest = {
+      ...installed,
+      models: installed.models.map((m) => (m.name === TOY_VOICE_ZH_EN ? { ...m, languages: ['en'] } : m)),
+    };
+    const { result } = await plan(modelsDir, 'none', {}, manifest);
+    t.match(result.worker.sherpaVoices, [{ name: TOY_VOICE_ZH_EN, languages: ['en'] }]);
+    t.equal(result.worker.sherpaVoices?.length, 1);
+    t.equal(
+      result.synthesis,
+      `English by sherpa ${TOY_VOICE_ZH_EN}, Mandarin by espeak-ng (${TOY_VOICE_EN} is not loaded: other sherpa voices speak its languages)`,
+    );
+  },
+);
+
+t.test('a voice model whose manifest entry names no model file is logged and not loaded', async (t) => {
+  const modelsDir = t.testdir();
+  const installed = await installToyVoices(t, modelsDir);
+  const manifest = {
+    ...installed,
+    models: installed.models.map((m) =>
+      m.name === TOY_VOICE_EN ? { ...m, files: m.files.filter((f) => f.role !== 'model') } : m,
+    ),
+  };
+  const { result, lines } = await plan(modelsDir, 'none', {}, manifest);
+  t.same(
+    result.worker.sherpaVoices?.map((v) => v.name),
+    [TOY_VOICE_ZH_EN],
+  );
+  t.match(
+    lines.join('\n'),
+    /ERROR .*speech model toy-vits-en lists neither a VITS model nor a Matcha acoustic model and vocoder and is not loaded/,
+  );
 });

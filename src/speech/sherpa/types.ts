@@ -84,11 +84,27 @@ export interface KeywordSpotter {
   getResult(stream: OnlineStream): KeywordResult;
 }
 
+/** Audio an OfflineTts rendered: mono floats at the model's rate. */
+export interface GeneratedAudio {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+/** sherpa's offline text-to-speech (VITS, Matcha, …) with one model loaded. */
+export interface OfflineTts {
+  /** Speakers of the model (0 or 1: a single-speaker model). */
+  readonly numSpeakers: number;
+  readonly sampleRate: number;
+  /** Renders text on a libuv worker thread; rejects when the text has nothing the model can say. */
+  generateAsync(request: { text: string; sid: number; speed: number }): Promise<GeneratedAudio>;
+}
+
 /** The module's constructors used here. */
 export interface SherpaModule {
   Vad: new (config: Record<string, unknown>, bufferSizeInSeconds: number) => Vad;
   OfflineRecognizer: new (config: Record<string, unknown>) => OfflineRecognizer;
   OnlineRecognizer: new (config: Record<string, unknown>) => OnlineRecognizer;
   KeywordSpotter: new (config: Record<string, unknown>) => KeywordSpotter;
+  OfflineTts: new (config: Record<string, unknown>) => OfflineTts;
   version: string;
 }

@@ -11,6 +11,7 @@ import type { DecoderModels } from '../recognize/grammar.js';
 import type { SherpaOfflineModel } from '../recognize/sherpa-offline.js';
 import type { SherpaStreamingModel } from '../recognize/sherpa-streaming.js';
 import type { FliteVoice } from '../synth/flite.js';
+import type { SherpaVoice } from '../synth/sherpa-tts.js';
 
 /** Which recognizer the worker runs, with everything it needs (model paths already verified by the daemon). */
 export type RecognizerPlan =
@@ -35,6 +36,8 @@ export interface WorkerConfig {
   /** Absent: no spotter. */
   keywordSpotter?: KeywordSpotterPlan;
   englishVoice: FliteVoice;
+  /** Verified sherpa voices and the languages each speaks; flite and espeak-ng speak the rest. Absent: none. */
+  sherpaVoices?: SherpaVoice[];
   /** Test-only: load this unverified .onnx at start to exercise the native-crash path; honoured only when the
    *  worker's environment has LINEKEEPER_SPEECH_WORKER_TEST=1. */
   testLoadUnverifiedOnnx?: { model: string; tokens: string };
@@ -74,8 +77,11 @@ export interface Heard {
 export type FromWorker =
   | {
       type: 'ready';
-      engines: { vad: boolean; recognizer: string; keywordSpotter: string; synthesizers: string[] };
+      /** `voices`: the voice id that speaks each language. */
+      engines: { vad: boolean; recognizer: string; keywordSpotter: string; voices: Record<Lang, string> };
     }
+  /** The worker is loading this sherpa voice (null: done); if it dies meanwhile, it restarts without it. */
+  | { type: 'loading-voice'; name: string | null }
   | { type: 'vad'; event: VadEvent }
   /** A keyword phrase was spotted; `atMs` in caller-stream time. */
   | { type: 'keyword'; phrase: string; atMs: number }

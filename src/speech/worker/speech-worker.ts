@@ -2,7 +2,9 @@
  * The daemon's handle on the speech worker process: forks it, relays audio and requests, and survives its
  * crashes. When the worker dies (sherpa-onnx aborts on a corrupt model, a decoder dies), every pending request
  * fails, listeners hear `onLost` so calls switch to keypad menus, and the worker is restarted with exponential
- * backoff (250 ms doubling to `restartMaxMs`), so the next call has speech again.
+ * backoff (250 ms doubling to `restartMaxMs`), so the next call has speech again. A worker that dies while loading
+ * a sherpa voice restarts without that voice: its languages fall back to the embedded voices instead of the box
+ * staying mute through every restart.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,6 +48,10 @@ type Pending = { resolve: (value: never) => void; reject: (e: unknown) => void }
 /** A supervised speech worker. */
 export class SpeechWorker {
   readonly #options: SpeechWorkerOptions;
+  /** The config the next worker starts with (less any sherpa voice a worker died loading). */
+  #config: WorkerConfig;
+  /** The sherpa voice the starting worker is loading. */
+  #loadingVoice: string | undefined;
   readonly #log: Logger;
   #child: ChildProcess | undefined;
   #ready = false;
@@ -64,6 +70,7 @@ export class SpeechWorker {
 
   constructor(options: SpeechWorkerOptions) {
     this.#options = options;
+    this.#config = options.config;
     this.#log = options.log;
   }
 
@@ -97,6 +104,7 @@ export class SpeechWorker {
 
   #spawn(): void {
     this.#restartTimer = undefined;
+    this.#loadingVoice = undefined;
     this.#stderrTail = [];
     const child = fork(workerScript(), [], {
       serialization: 'advanced',
@@ -118,16 +126,20 @@ export class SpeechWorker {
     child.on('message', (message) => this.#onMessage(message as FromWorker));
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
     child.on('error', (e) => this.#log.error(`speech worker process error: ${e.message}`));
-    this.#post({ type: 'init', config: this.#options.config });
+    this.#post({ type: 'init', config: this.#config });
   }
 
   #onMessage(message: FromWorker): void {
     switch (message.type) {
-      case 'ready':
+      case 'loading-voice':
+        this.#loadingVoice = message.name ?? undefined;
+        break;
+      case 'ready': {
         this.#ready = true;
         this.#engines = message.engines;
+        const voices = Object.entries(message.engines.voices).map(([lang, voice]) => `${lang} ${voice}`);
         this.#log.info(
-          `speech worker ready (pid ${this.#child?.pid}): VAD ${message.engines.vad ? 'silero' : 'none'}, recognizer ${message.engines.recognizer}, keyword spotter ${message.engines.keywordSpotter}, voices ${message.engines.synthesizers.join(', ')}`,
+          `speech worker ready (pid ${this.#child?.pid}): VAD ${message.engines.vad ? 'silero' : 'none'}, recognizer ${message.engines.recognizer}, keyword spotter ${message.engines.keywordSpotter}, voices ${voices.join(', ')}`,
         );
         // Up for a minute counts as recovered: the next crash starts the backoff again.
         this.#stableTimer = setTimeout(() => {
@@ -136,6 +148,7 @@ export class SpeechWorker {
         this.#stableTimer.unref();
         for (const listener of this.#readyListeners) listener();
         break;
+      }
       case 'vad':
         for (const listener of this.#vadListeners) listener(message.event);
         break;
@@ -185,6 +198,17 @@ export class SpeechWorker {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     if (this.#stopping) return;
+    const voice = this.#loadingVoice;
+    if (voice !== undefined) {
+      this.#loadingVoice = undefined;
+      this.#config = {
+        ...this.#config,
+        sherpaVoices: (this.#config.sherpaVoices ?? []).filter((v) => v.name !== voice),
+      };
+      this.#log.error(
+        `speech worker died loading sherpa voice ${voice}; it restarts without it and the embedded voices speak its languages`,
+      );
+    }
     const delay = Math.min(
       this.#options.restartMaxMs ?? 30_000,
       (this.#options.restartMinMs ?? 250) * 2 ** this.#crashesInRow,

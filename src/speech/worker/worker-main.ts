@@ -6,9 +6,10 @@
  *   caller 8 kHz ──audio──> upsample 16 kHz ──> Silero VAD ──vad events──> daemon
  *                                        ├──(while listening)──> recognizer ──heard──> daemon
  *                                        └──(while the line talks)──> keyword spotter ──keyword──> daemon
- *   daemon ──synthesize──> flite / espeak-ng ──> low-pass + resample 8 kHz ──synthesized──> daemon
+ *   daemon ──synthesize──> sherpa voice, else flite / espeak-ng ──> low-pass + resample 8 kHz ──synthesized──> daemon
  */
 import { floatToInt16, int16ToFloat, Resampler, resampleClip } from '../../audio/resample.js';
+import { LANGUAGES, type Lang } from '../../config/shop-schema.js';
 import { describeError } from '../../errors.js';
 import type {
   Expectation,
@@ -24,8 +25,10 @@ import { createSherpaOffline } from '../recognize/sherpa-offline.js';
 import { createSherpaStreaming } from '../recognize/sherpa-streaming.js';
 import { createEspeakMandarin } from '../synth/espeak.js';
 import { createFlite } from '../synth/flite.js';
+import { createSherpaTts, type SherpaVoice } from '../synth/sherpa-tts.js';
 import { createSileroVad } from '../vad/silero-vad.js';
 import { voiceFeatures } from '../voice-features.js';
+import type { Pcm } from '../wav.js';
 import { processTreeUsage } from './process-tree-usage.js';
 import type { FromWorker, KeywordSpotterPlan, ToWorker, WorkerConfig } from './protocol.js';
 
@@ -53,6 +56,7 @@ class Worker {
   readonly #recognizer: Recognizer | null;
   readonly #spotter: KeywordSpotter | null;
   #spotting = false;
+  /** Sherpa voices first, then the embedded ones: the first that speaks a language speaks it. */
   readonly #synthesizers: Synthesizer[];
   readonly #upsampler = new Resampler(8000, RATE);
   /** Recent 16 kHz caller audio and the stream time of its first sample. */
@@ -65,24 +69,31 @@ class Worker {
   #finishing: Promise<void> = Promise.resolve();
 
   constructor(
-    config: WorkerConfig,
     vad: VoiceActivityDetector | null,
     recognizer: Recognizer | null,
     spotter: KeywordSpotter | null,
+    synthesizers: Synthesizer[],
   ) {
     this.#vad = vad;
     this.#recognizer = recognizer;
     this.#spotter = spotter;
-    this.#synthesizers = [createFlite(config.englishVoice), createEspeakMandarin()];
+    this.#synthesizers = synthesizers;
   }
 
   get engines() {
+    const voices = Object.fromEntries(
+      LANGUAGES.map((lang) => [lang, this.#speakers(lang)[0]?.voiceId(lang) ?? 'none']),
+    ) as Record<Lang, string>;
     return {
       vad: this.#vad !== null,
       recognizer: this.#recognizer?.name ?? 'none',
       keywordSpotter: this.#spotter?.name ?? 'none',
-      synthesizers: this.#synthesizers.map((s) => s.voiceId(s.languages[0] ?? 'en')),
+      voices,
     };
+  }
+
+  #speakers(lang: Lang): Synthesizer[] {
+    return this.#synthesizers.filter((s) => s.languages.includes(lang));
   }
 
   audio(samples8k: Int16Array): void {
@@ -201,12 +212,10 @@ class Worker {
     });
   }
 
-  async synthesize(id: number, text: string, lang: 'en' | 'zh'): Promise<void> {
+  async synthesize(id: number, text: string, lang: Lang): Promise<void> {
     const began = performance.now();
     try {
-      const synthesizer = this.#synthesizers.find((s) => s.languages.includes(lang));
-      if (synthesizer === undefined) throw new Error(`no synthesizer speaks ${lang}`);
-      const pcm = await synthesizer.synthesize(text, lang);
+      const pcm = await this.#render(text, lang);
       const samples = resampleClip(pcm.samples, pcm.sampleRate, 8000);
       send({ type: 'synthesized', id, samples, renderMs: performance.now() - began });
     } catch (e) {
@@ -214,10 +223,26 @@ class Worker {
     }
   }
 
-  /** Renders one word with each synthesizer (compiles WASM, loads voices). */
-  async warmUp(): Promise<void> {
-    for (const synthesizer of this.#synthesizers)
-      await synthesizer.synthesize('ok', synthesizer.languages[0] ?? 'en');
+  /**
+   * Renders with the first voice of the language; a sentence it cannot say (a sherpa voice whose lexicon has
+   * none of its words) goes to the next, so the caller hears it in the embedded voice rather than not at all.
+   */
+  async #render(text: string, lang: Lang): Promise<Pcm> {
+    const speakers = this.#speakers(lang);
+    for (const [i, synthesizer] of speakers.entries()) {
+      const next = speakers[i + 1];
+      try {
+        return await synthesizer.synthesize(text, lang);
+      } catch (e) {
+        if (next === undefined) throw e;
+        send({
+          type: 'log',
+          level: 'warn',
+          message: `${synthesizer.voiceId(lang)} could not say a sentence (${describeError(e)}); ${next.voiceId(lang)} says it`,
+        });
+      }
+    }
+    throw new Error(`no voice speaks ${lang}`);
   }
 
   reset(): void {
@@ -262,10 +287,34 @@ async function start(config: WorkerConfig): Promise<Worker> {
         : plan.type === 'sherpa-streaming'
           ? await createSherpaStreaming(plan.model)
           : null;
-  const worker = new Worker(config, vad, recognizer, await startSpotter(config.keywordSpotter));
-  // Compile flite and run it once now, so the first reply of the first call does not pay for it.
-  await worker.warmUp();
-  return worker;
+  const spotter = await startSpotter(config.keywordSpotter);
+  const embedded = [createFlite(config.englishVoice), createEspeakMandarin()];
+  const voices = await loadSherpaVoices(config.sherpaVoices ?? []);
+  // Compile flite and run the embedded voices once now, so the first reply of the first call does not pay for it.
+  for (const synthesizer of embedded) await synthesizer.synthesize('ok', synthesizer.languages[0] ?? 'en');
+  return new Worker(vad, recognizer, spotter, [...voices, ...embedded]);
+}
+
+/**
+ * Loads the sherpa voices; one that will not load leaves its languages to the embedded voices. The daemon hears
+ * which voice is loading, so a native abort while loading one restarts the worker without it.
+ */
+async function loadSherpaVoices(plans: readonly SherpaVoice[]): Promise<Synthesizer[]> {
+  const loaded: Synthesizer[] = [];
+  for (const plan of plans) {
+    send({ type: 'loading-voice', name: plan.name });
+    try {
+      loaded.push(await createSherpaTts(plan, (message) => send({ type: 'log', level: 'warn', message })));
+    } catch (e) {
+      send({
+        type: 'log',
+        level: 'error',
+        message: `sherpa voice ${plan.name} did not load (${describeError(e)}); ${plan.languages.join(', ')} use the embedded voices`,
+      });
+    }
+  }
+  send({ type: 'loading-voice', name: null });
+  return loaded;
 }
 
 /** A spotter that will not start (Porcupine refusing its key, say) leaves speech running without one. */
