@@ -8,6 +8,7 @@
  *                                        └──(while the line talks)──> keyword spotter ──keyword──> daemon
  *   daemon ──synthesize──> flite / espeak-ng ──> low-pass + resample 8 kHz ──synthesized──> daemon
  */
+import { joinSamples } from '../../audio/frame.js';
 import { floatToInt16, int16ToFloat, Resampler, resampleClip } from '../../audio/resample.js';
 import { describeError } from '../../errors.js';
 import type {
@@ -25,7 +26,7 @@ import { createSherpaStreaming } from '../recognize/sherpa-streaming.js';
 import { createEspeakMandarin } from '../synth/espeak.js';
 import { createFlite } from '../synth/flite.js';
 import { createSileroVad } from '../vad/silero-vad.js';
-import { voiceFeatures } from '../voice-features.js';
+import { measureVoice, voiceFeatures } from '../voice-features.js';
 import { processTreeUsage } from './process-tree-usage.js';
 import type { FromWorker, KeywordSpotterPlan, ToWorker, WorkerConfig } from './protocol.js';
 
@@ -44,8 +45,10 @@ function send(message: FromWorker): void {
 interface Listening {
   id: number;
   expect: Expectation;
-  /** Caller-stream time the turn's speech started, once the VAD saw it. */
+  /** Caller-stream time of the first sample fed to the recognizer, once the turn's speech started. */
   speechStartMs: number | undefined;
+  /** Everything fed to the recognizer in this turn, from `speechStartMs` (the utterance is cut from it). */
+  fed: Int16Array[];
 }
 
 class Worker {
@@ -97,6 +100,7 @@ class Worker {
     const turn = this.#listening;
     if (turn?.speechStartMs !== undefined && this.#recognizer !== null) {
       this.#recognizer.accept(up);
+      turn.fed.push(up);
       // A streaming recognizer may decide the utterance is over before the VAD does.
       const trailingMs = this.#recognizer.endpoint?.();
       if (trailingMs !== undefined) {
@@ -136,13 +140,15 @@ class Worker {
   #startFeeding(fromMs: number): void {
     const turn = this.#listening;
     if (turn === undefined || turn.speechStartMs !== undefined || this.#recognizer === null) return;
-    turn.speechStartMs = fromMs;
+    const fed = this.#historySince(fromMs).slice();
+    turn.speechStartMs = this.#nowMs - (fed.length * 1000) / RATE;
+    turn.fed = [fed];
     this.#recognizer.begin(turn.expect);
-    this.#recognizer.accept(this.#historySince(fromMs).slice());
+    this.#recognizer.accept(fed);
   }
 
   listen(id: number, expect: Expectation, voiceMs: number | undefined): void {
-    this.#listening = { id, expect, speechStartMs: undefined };
+    this.#listening = { id, expect, speechStartMs: undefined, fed: [] };
     // The caller may already be talking: from where the daemon heard their voice begin (the VAD segment may have
     // begun in the line's echo of our words), otherwise from the segment's start.
     if (this.#inSpeech !== undefined) {
@@ -173,15 +179,21 @@ class Worker {
     if (turn === undefined || turn.speechStartMs === undefined || this.#recognizer === null) return;
     this.#listening = undefined;
     const endpointingMs = this.#nowMs - endMs;
-    const utterance = this.#historySince(startMs).slice(0, Math.round(((endMs - startMs) * RATE) / 1000));
+    // The caller's words, for their voice: the VAD segment, from what the recognizer heard of it (a turn that
+    // started in the line's echo was fed from where the caller's voice began). Cut from the turn's own audio, not
+    // the history, which holds only the last seconds.
+    const fedFrom = turn.speechStartMs;
+    const sampleAt = (ms: number) => Math.round(((ms - fedFrom) * RATE) / 1000);
+    const utterance = joinSamples(turn.fed).subarray(Math.max(0, sampleAt(startMs)), sampleAt(endMs));
     const recognizer = this.#recognizer;
     this.#finishing = this.#finishing.then(async () => {
       const began = performance.now();
       try {
         // An out-of-process recognizer (pocketsphinx) finalises while this process measures the voice.
         const recognizing = recognizer.finish();
-        const voice = voiceFeatures(utterance, RATE);
+        const measure = measureVoice(utterance, RATE);
         const recognition = await recognizing;
+        const voice = voiceFeatures(measure, recognition.text);
         send({
           type: 'heard',
           id: turn.id,
