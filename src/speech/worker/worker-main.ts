@@ -333,6 +333,10 @@ process.on('message', (raw) => {
     case 'reset':
       worker?.reset();
       break;
+    case 'sync':
+      // Audio is handled as it arrives, in order: everything sent before this has been heard.
+      send({ type: 'synced', id: message.id });
+      break;
     case 'usage': {
       void processTreeUsage().then((usage) => send({ type: 'usage', id: message.id, ...usage }));
       break;
