@@ -12,7 +12,7 @@
  *   faults: garbage, lost or duplicated URCs, unresponsive, reset mid-call, audio stalls
  */
 import { EventEmitter } from 'node:events';
-import { FRAME_SAMPLES, type PcmFrame } from '../../src/audio/frame.js';
+import { FRAME_SAMPLES, joinSamples, type PcmFrame } from '../../src/audio/frame.js';
 import { encodeSamples, LineAudioDecoder, type LineAudioFormat } from '../../src/audio/line-codec.js';
 import { Playout } from '../../src/audio/playout.js';
 import { DLE, dleShield, ETX } from '../../src/modem/dle.js';
@@ -82,17 +82,6 @@ export interface VirtualModemEvents {
 
 /** +CLCC stat of the owner's leg (27.007: 0 active, 2 dialing, 3 alerting; busy shows as alerting). */
 const CLCC_STAT: Record<OwnerLegState['state'], number> = { active: 0, dialing: 2, alerting: 3, busy: 3 };
-
-/** Concatenates recorded chunks. */
-function joined(chunks: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
 
 const IDENTITY: Record<ModemProfile['dialect'], { cgmi: string; cgmm: string; cgmr: string }> = {
   simcom: { cgmi: 'SIMCOM INCORPORATED', cgmm: 'SIMCOM_SIM7600G-H', cgmr: '+CGMR: LE20B05SIM7600G22' },
@@ -169,12 +158,12 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
 
   /** All audio the box sent to the caller, concatenated. */
   recordedSamples(): Int16Array {
-    return joined(this.recorded);
+    return joinSamples(this.recorded);
   }
 
   /** All audio the box sent into the owner's leg, concatenated. */
   ownerRecordedSamples(): Int16Array {
-    return joined(this.ownerRecorded);
+    return joinSamples(this.ownerRecorded);
   }
 
   /** Where the owner's leg is: undefined when there is none. */

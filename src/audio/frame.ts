@@ -13,3 +13,14 @@ export type PcmFrame = Int16Array;
 export function clampInt16(value: number): number {
   return Math.min(32767, Math.max(-32768, value));
 }
+
+/** Concatenates chunks of samples into one array. */
+export function joinSamples(chunks: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -350,8 +350,13 @@ class Conversation {
       ...(input.bargedIn !== undefined ? { bargedIn: input.bargedIn } : {}),
     });
     turn.frustration = felt.score;
+    // Which signal made the score (words, voice against the caller's first turn, recognizer tag), and the voice.
     this.#o.logger?.debug(() => `turn: ${u.intent} ${u.confidence} frustration ${felt.score}`, {
       text: personal(text),
+      words: felt.words,
+      voice: felt.voice,
+      tag: felt.tag,
+      ...(input.voice !== undefined ? { prosody: input.voice } : {}),
     });
     this.#intents.push(u.intent);
     this.#lastWords = text;

@@ -34,7 +34,7 @@ export async function playCall(options: {
   const { shop, classifier, call } = options;
   if (options.input === 'audio') return simulateAudioCall(options);
   const channel = new ObservedChannel(new ScriptedTextChannel(call), options.onEvent);
-  const result = await simulateCall(shop, classifier, call, channel, options.onTurn);
+  const result = await simulateCall(shop, classifier, call, channel, options.onTurn, options.log);
   // In text mode the caller's words are the transcripts the line was given.
   return { ...result, spoken: result.record.turns.map((t) => t.transcript ?? null) };
 }

@@ -2,6 +2,7 @@
 import type { LoadedShop } from '../config/load.js';
 import type { CallerChannel } from '../dialog/channel.js';
 import { runConversation } from '../dialog/conversation.js';
+import type { Logger } from '../log/logger.js';
 import type { IntentClassifier } from '../nlu/classifier.js';
 import type { CallRecord, TurnRecord } from '../records/call-record.js';
 import type { CallFile } from './call-file.js';
@@ -24,6 +25,7 @@ export async function simulateCall(
   call: CallFile,
   channel: CallerChannel,
   onTurn?: (turn: TurnRecord) => void,
+  logger?: Logger,
 ): Promise<SimulatedCall> {
   const origin = performance.now();
   const record = await runConversation({
@@ -33,6 +35,7 @@ export async function simulateCall(
     callerNumber: call.caller,
     clock: { now: () => new Date(call.at.getTime() + (performance.now() - origin)) },
     ...(onTurn !== undefined ? { onTurn } : {}),
+    ...(logger !== undefined ? { logger } : {}),
   });
   return { record, failures: checkExpectations(record, call.expect) };
 }

@@ -71,7 +71,7 @@ export async function simulateAudioCall(options: {
       log,
     );
     channel = new ObservedChannel(speechChannel, options.onEvent);
-    const result = await simulateCall(shop, classifier, call, channel, options.onTurn);
+    const result = await simulateCall(shop, classifier, call, channel, options.onTurn, log);
     // Make sure the call is over (the conversation has usually hung up already; that is what the transcript says).
     await speechChannel.hangup();
     emulator.hangUp();

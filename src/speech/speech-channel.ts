@@ -296,13 +296,13 @@ export class SpeechChannel implements CallerChannel {
           };
         }
         if (this.#speechLost && turn !== undefined) return this.#unavailable();
-        if (
-          performance.now() >= endOfTurn() &&
-          !this.#vadInSpeech &&
-          this.#digits.length === 0 &&
-          !this.#ended
-        ) {
-          return { kind: 'silence' };
+        const silent = () =>
+          performance.now() >= endOfTurn() && !this.#vadInSpeech && this.#digits.length === 0 && !this.#ended;
+        if (silent()) {
+          // Silence is judged on the caller's audio up to the deadline, not on what the worker has got to: on a
+          // busy box it runs behind the line, and a caller who began just in time is not yet a VAD event.
+          if (turn !== undefined) await this.#o.worker.caughtUp().catch(() => undefined);
+          if (silent()) return { kind: 'silence' };
         }
       }
     } finally {

@@ -48,6 +48,17 @@ t.test('a readable transcript without --json', async (t) => {
   t.match(result.stdout, /expectations: all met/);
 });
 
+t.test('--log-level debug logs each turn on stderr with its frustration by signal', async (t) => {
+  const call = ['--call', `${SHARED_EXAMPLES}calls/hours-en.yaml`, '--json'];
+  const result = await runCli(['simulate', ...shop, ...call, '--log-level', 'debug']);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stderr, /turn: hours [\d.]+ frustration [\d.]+ .*words=[\d.]+ voice=0 tag=0/);
+  JSON.parse(result.stdout);
+  const wrong = await runCli(['simulate', ...shop, ...call, '--log-level', 'loud']);
+  t.not(wrong.code, 0);
+  t.match(wrong.stderr, /--log-level "loud": expected one of error, warn, info, debug, trace/);
+});
+
 t.test('a broken call file names its problems', async (t) => {
   const file = join(dir, 'broken.yaml');
   await writeFile(

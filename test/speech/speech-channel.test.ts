@@ -96,3 +96,26 @@ t.test(
     t.match(input, { kind: 'speech', text: /waiting/ });
   },
 );
+
+t.test(
+  'a caller who starts before the listen times out is heard, even when the worker runs behind the line',
+  async (t) => {
+    const { open, worker } = await startSpeechRig(t, REPLIES);
+    const call = new MemoryCall({ delayMs: 120, lossDb: 12 });
+    t.teardown(() => call.end());
+    const channel = open(call);
+    const words = await lineSpeech('what are your opening hours');
+    // A busy box: the worker gets no CPU from before the caller starts until after the listen's deadline, so at
+    // the deadline none of the caller's speech is a VAD event yet.
+    const pid = worker.pid as number;
+    const resume = () => process.kill(pid, 'SIGCONT');
+    t.teardown(resume);
+    process.kill(pid, 'SIGSTOP');
+    const listening = channel.listen({ timeoutMs: 1000 });
+    const spoken = call.speak(words);
+    setTimeout(resume, 2000);
+    const input = await listening;
+    await spoken;
+    t.match(input, { kind: 'speech', text: 'what are your opening hours' });
+  },
+);

@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import t from 'tap';
+import { resampleClip } from '../../src/audio/resample.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { measureVoice, voiceFeatures } from '../../src/speech/voice-features.js';
 import type { Heard } from '../../src/speech/worker/protocol.js';
 import { SpeechWorker } from '../../src/speech/worker/speech-worker.js';
 import { frames, installVad, lineSpeech, workerConfigFor } from '../helpers/speech.js';
@@ -56,6 +58,21 @@ t.test(
       t.ok(heard.speechEndMs > heard.speechStartMs);
     }
     t.same(events.slice(0, 2), ['speech-start', 'speech-end']);
+    // A sentence longer than the worker's two seconds of history: its voice is measured over all of it (the
+    // whole turn's audio), not over its last two seconds and the silence after.
+    const long = await lineSpeech('please call me back about a wedding cake for next month');
+    const turn = worker.listen('open');
+    speak(worker, long);
+    const heard: Heard = await turn.heard;
+    const own = voiceFeatures(measureVoice(resampleClip(long, 8000, 16000), 16000), heard.recognition.text);
+    t.ok(
+      heard.voice.rate !== undefined && Math.abs(heard.voice.rate - (own.rate as number)) <= 0.3,
+      `rate ${heard.voice.rate} syllables/s, the sentence's own ${own.rate}`,
+    );
+    t.ok(
+      Math.abs(heard.voice.energyDb - own.energyDb) <= 1,
+      `energy ${heard.voice.energyDb}, own ${own.energyDb}`,
+    );
     const reply = await worker.synthesize('We deliver within five kilometres.', 'en');
     t.ok(
       reply.samples.length > 8000 && reply.samples.length < 8000 * 6,

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { loadShopProfile, validateDeviceConfig } from '../../config/load.js';
-import { createLogger } from '../../log/logger.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../../log/logger.js';
 import { loadOrTrain } from '../../nlu/model-store.js';
 import type { TurnRecord } from '../../records/call-record.js';
 import { loadCallFile } from '../../simulate/call-file.js';
@@ -60,6 +60,7 @@ export function registerSimulate(program: Command): void {
       'verified speech models for --input audio (setup.sh --dev installs the VAD here)',
       DEV_SPEECH_MODELS,
     )
+    .option('--log-level <level>', 'logs on stderr: error, warn, info, debug or trace', 'warn')
     .option(
       '--models <dir>',
       'where trained intent models are kept (default: $LINEKEEPER_MODELS_DIR or a cache dir)',
@@ -72,9 +73,12 @@ export function registerSimulate(program: Command): void {
         json?: boolean;
         models?: string;
         speechModels: string;
+        logLevel: LogLevel;
       }) => {
         if (options.input !== 'text' && options.input !== 'audio')
           throw new Error(`--input "${options.input}": expected "text" or "audio"`);
+        if (!LOG_LEVELS.includes(options.logLevel))
+          throw new Error(`--log-level "${options.logLevel}": expected one of ${LOG_LEVELS.join(', ')}`);
         const shop = await loadShopProfile(options.shop);
         const call = await loadCallFile(options.call);
         const { classifier } = await loadOrTrain(shop, options.models ?? defaultModelDir());
@@ -89,7 +93,7 @@ export function registerSimulate(program: Command): void {
           speech: validateDeviceConfig({ speech: { modelsDir: options.speechModels, promptCacheDir: '' } })
             .config.speech,
           // Logs go to stderr: stdout is the transcript or the JSON report.
-          log: createLogger({ level: 'warn', write: (l) => process.stderr.write(`${l}\n`) }),
+          log: createLogger({ level: options.logLevel, write: (l) => process.stderr.write(`${l}\n`) }),
           ...(live
             ? {
                 onEvent: (e: LineEvent) => formatEvent(e, { heard: options.input === 'audio' }).forEach(out),

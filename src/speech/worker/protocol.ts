@@ -57,7 +57,9 @@ export type ToWorker =
   | { type: 'spot'; on: boolean }
   /** A new call: forget VAD state. */
   | { type: 'reset' }
-  | { type: 'usage'; id: number };
+  | { type: 'usage'; id: number }
+  /** Answered once every message before it (all the audio sent so far) has been handled. */
+  | { type: 'sync'; id: number };
 
 /** What the worker heard in one turn. */
 export interface Heard {
@@ -89,4 +91,6 @@ export type FromWorker =
   | { type: 'synthesized'; id: number; samples: Int16Array; renderMs: number }
   | { type: 'failed'; id: number; message: string }
   | { type: 'usage'; id: number; rssMb: number; cpuUserMs: number; cpuSystemMs: number }
+  /** Every message before the `sync` of this id has been handled (its VAD events were sent before this). */
+  | { type: 'synced'; id: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

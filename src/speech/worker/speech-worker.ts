@@ -161,6 +161,9 @@ export class SpeechWorker {
       case 'synthesized':
         this.#settle(message.id, { samples: message.samples, renderMs: message.renderMs });
         break;
+      case 'synced':
+        this.#settle(message.id, undefined);
+        break;
       case 'usage':
         this.#settle(message.id, {
           rssMb: message.rssMb,
@@ -279,6 +282,14 @@ export class SpeechWorker {
   /** Renders one sentence to 8 kHz line audio. */
   synthesize(text: string, lang: Lang): Promise<{ samples: Int16Array; renderMs: number }> {
     return this.#request((id) => ({ type: 'synthesize', id, text, lang }));
+  }
+
+  /**
+   * Resolves once the worker has handled all the audio sent so far, and the VAD events it raised have arrived: on a
+   * busy box the worker can run behind the line.
+   */
+  caughtUp(): Promise<void> {
+    return this.#request((id) => ({ type: 'sync', id }));
   }
 
   /** Memory and CPU of the worker process. */

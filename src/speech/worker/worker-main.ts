@@ -8,6 +8,7 @@
  *                                        └──(while the line talks)──> keyword spotter ──keyword──> daemon
  *   daemon ──synthesize──> sherpa voice, else flite / espeak-ng ──> low-pass + resample 8 kHz ──synthesized──> daemon
  */
+import { joinSamples } from '../../audio/frame.js';
 import { floatToInt16, int16ToFloat, Resampler, resampleClip } from '../../audio/resample.js';
 import { LANGUAGES, type Lang } from '../../config/shop-schema.js';
 import { describeError } from '../../errors.js';
@@ -27,7 +28,7 @@ import { createEspeakMandarin } from '../synth/espeak.js';
 import { createFlite } from '../synth/flite.js';
 import { createSherpaTts, type SherpaVoice } from '../synth/sherpa-tts.js';
 import { createSileroVad } from '../vad/silero-vad.js';
-import { voiceFeatures } from '../voice-features.js';
+import { measureVoice, voiceFeatures } from '../voice-features.js';
 import type { Pcm } from '../wav.js';
 import { processTreeUsage } from './process-tree-usage.js';
 import type { FromWorker, KeywordSpotterPlan, ToWorker, WorkerConfig } from './protocol.js';
@@ -47,8 +48,10 @@ function send(message: FromWorker): void {
 interface Listening {
   id: number;
   expect: Expectation;
-  /** Caller-stream time the turn's speech started, once the VAD saw it. */
+  /** Caller-stream time of the first sample fed to the recognizer, once the turn's speech started. */
   speechStartMs: number | undefined;
+  /** Everything fed to the recognizer in this turn, from `speechStartMs` (the utterance is cut from it). */
+  fed: Int16Array[];
 }
 
 class Worker {
@@ -108,6 +111,7 @@ class Worker {
     const turn = this.#listening;
     if (turn?.speechStartMs !== undefined && this.#recognizer !== null) {
       this.#recognizer.accept(up);
+      turn.fed.push(up);
       // A streaming recognizer may decide the utterance is over before the VAD does.
       const trailingMs = this.#recognizer.endpoint?.();
       if (trailingMs !== undefined) {
@@ -147,13 +151,15 @@ class Worker {
   #startFeeding(fromMs: number): void {
     const turn = this.#listening;
     if (turn === undefined || turn.speechStartMs !== undefined || this.#recognizer === null) return;
-    turn.speechStartMs = fromMs;
+    const fed = this.#historySince(fromMs).slice();
+    turn.speechStartMs = this.#nowMs - (fed.length * 1000) / RATE;
+    turn.fed = [fed];
     this.#recognizer.begin(turn.expect);
-    this.#recognizer.accept(this.#historySince(fromMs).slice());
+    this.#recognizer.accept(fed);
   }
 
   listen(id: number, expect: Expectation, voiceMs: number | undefined): void {
-    this.#listening = { id, expect, speechStartMs: undefined };
+    this.#listening = { id, expect, speechStartMs: undefined, fed: [] };
     // The caller may already be talking: from where the daemon heard their voice begin (the VAD segment may have
     // begun in the line's echo of our words), otherwise from the segment's start.
     if (this.#inSpeech !== undefined) {
@@ -182,7 +188,12 @@ class Worker {
     if (turn === undefined || turn.speechStartMs === undefined || this.#recognizer === null) return;
     this.#listening = undefined;
     const endpointingMs = this.#nowMs - endMs;
-    const utterance = this.#historySince(startMs).slice(0, Math.round(((endMs - startMs) * RATE) / 1000));
+    // The caller's words, for their voice: the VAD segment, from what the recognizer heard of it (a turn that
+    // started in the line's echo was fed from where the caller's voice began). Cut from the turn's own audio, not
+    // the history, which holds only the last seconds.
+    const fedFrom = turn.speechStartMs;
+    const sampleAt = (ms: number) => Math.round(((ms - fedFrom) * RATE) / 1000);
+    const utterance = joinSamples(turn.fed).subarray(Math.max(0, sampleAt(startMs)), sampleAt(endMs));
     const recognizer = this.#recognizer;
     const began = performance.now();
     // Finished now, so that a next turn beginning while an earlier result is still awaited cannot be taken for
@@ -191,8 +202,9 @@ class Worker {
     recognizing.catch(() => {});
     this.#finishing = this.#finishing.then(async () => {
       try {
-        const voice = voiceFeatures(utterance, RATE);
+        const measure = measureVoice(utterance, RATE);
         const recognition = await recognizing;
+        const voice = voiceFeatures(measure, recognition.text);
         send({
           type: 'heard',
           id: turn.id,
@@ -370,6 +382,10 @@ process.on('message', (raw) => {
       break;
     case 'reset':
       worker?.reset();
+      break;
+    case 'sync':
+      // Audio is handled as it arrives, in order: everything sent before this has been heard.
+      send({ type: 'synced', id: message.id });
       break;
     case 'usage': {
       void processTreeUsage().then((usage) => send({ type: 'usage', id: message.id, ...usage }));
