@@ -156,9 +156,18 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> {
     return (entry?.[0] as LineAudioFormat | undefined) ?? 'linear8';
   }
 
-  /** All audio the box sent to the caller, concatenated. */
-  recordedSamples(): Int16Array {
-    return joinSamples(this.recorded);
+  /** The audio the box sent to the caller, concatenated: all of it, or from sample `from` on (a poller's tail). */
+  recordedSamples(from = 0): Int16Array {
+    let first = 0;
+    let skipped = 0;
+    for (; first < this.recorded.length; first++) {
+      const length = (this.recorded[first] as Int16Array).length;
+      if (skipped + length > from) break;
+      skipped += length;
+    }
+    const tail = this.recorded.slice(first);
+    if (tail.length > 0) tail[0] = (tail[0] as Int16Array).subarray(from - skipped);
+    return joinSamples(tail);
   }
 
   /** All audio the box sent into the owner's leg, concatenated. */

@@ -49,11 +49,11 @@ export class AudioCaller {
     private readonly onSpoken?: (text: string) => void,
   ) {}
 
-  /** Polls the line's recorded audio (every 20 ms) until `check` holds; false after the timeout. */
+  /** Polls the line's audio since the last reply (every 20 ms) until `check` holds; false after the timeout. */
   async #waitFor(check: (reply: Int16Array) => boolean, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (check(this.modem.recordedSamples().subarray(this.#heardUpTo))) return true;
+      if (check(this.modem.recordedSamples(this.#heardUpTo))) return true;
       if (this.modem.callState === 'idle') return false;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -66,7 +66,7 @@ export class AudioCaller {
       const shape = speechShape(reply);
       return shape.spokeMs > 300 && shape.quietTailMs >= DONE_QUIET_MS;
     }, LINE_TIMEOUT_MS);
-    this.#heardUpTo = this.modem.recordedSamples().length;
+    this.#heardUpTo += this.modem.recordedSamples(this.#heardUpTo).length;
     return done;
   }
 
