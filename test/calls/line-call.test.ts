@@ -1,7 +1,8 @@
 import t from 'tap';
+import { joinSamples } from '../../src/audio/frame.js';
 import type { LineAudioFormat } from '../../src/audio/line-codec.js';
 import type { ProfileId } from '../../src/modem/profile.js';
-import { concat, matchAudio, startLineRig, tone, until } from '../helpers/line-rig.js';
+import { matchAudio, startLineRig, tone, until } from '../helpers/line-rig.js';
 
 // The done-when of the line: for each profile, over a real pseudo-terminal, the daemon answers a virtual call,
 // reads caller ID, receives and sends audio (compared with what was sent), gets DTMF, and the call ends
@@ -39,13 +40,17 @@ for (const { id, format, minSnrDb } of PROFILES) {
       ]);
       t.equal(callerDone, 'played');
       t.equal(boxDone, 'played');
-      await until(() => matchAudio(callerSays, concat(heard)).offset >= 0, 'caller audio at the box', 3000);
+      await until(
+        () => matchAudio(callerSays, joinSamples(heard)).offset >= 0,
+        'caller audio at the box',
+        3000,
+      );
       await until(
         () => matchAudio(boxSays, rig.emulator.recordedSamples()).offset >= 0,
         'box audio at the line',
         3000,
       );
-      const inbound = matchAudio(callerSays, concat(heard));
+      const inbound = matchAudio(callerSays, joinSamples(heard));
       const outbound = matchAudio(boxSays, rig.emulator.recordedSamples());
       t.ok(inbound.snrDb >= minSnrDb, `caller → box audio matches (SNR ${inbound.snrDb.toFixed(1)} dB)`);
       t.ok(outbound.snrDb >= minSnrDb, `box → caller audio matches (SNR ${outbound.snrDb.toFixed(1)} dB)`);

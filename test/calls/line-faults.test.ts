@@ -1,6 +1,7 @@
 import t from 'tap';
+import { joinSamples } from '../../src/audio/frame.js';
 import { failedWith } from '../../src/modem/at-command.js';
-import { concat, startLineRig, tone, until } from '../helpers/line-rig.js';
+import { startLineRig, tone, until } from '../helpers/line-rig.js';
 
 // Every injected fault: which fault, what the daemon did, how long it took to recover; the call record is
 // kept and the line is not left stuck (a following call is answered).
@@ -201,7 +202,7 @@ t.test('line echo: the box hears its own audio, delayed and attenuated', async (
   const prompt = tone(800, 300, 10000);
   await call.play(prompt);
   await new Promise((resolve) => setTimeout(resolve, 150));
-  const level = rms(concat(heard));
+  const level = rms(joinSamples(heard));
   t.ok(level > 300, `echo reaches the box (rms ${level.toFixed(0)})`);
   t.ok(level < rms(prompt) * 0.5, 'attenuated');
   await call.hangup();

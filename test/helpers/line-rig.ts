@@ -226,14 +226,3 @@ export function matchAudio(sent: Int16Array, received: Int16Array): { offset: nu
   }
   return best;
 }
-
-/** Concatenates frames. */
-export function concat(frames: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let offset = 0;
-  for (const f of frames) {
-    out.set(f, offset);
-    offset += f.length;
-  }
-  return out;
-}

@@ -10,8 +10,8 @@
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_save import save
 
 out = sys.argv[1]
 SAMPLE_RATE = 22050
@@ -25,16 +25,6 @@ CHARACTERS = {'你': 'ni', '好': 'hao', '欢': 'huan', '迎': 'ying', '光': 'g
 pitch = np.zeros(len(TOKENS), np.float32)
 for letter in LETTERS:
     pitch[ID[letter]] = 220.0 + 20.0 * (ID[letter] - 2)
-
-
-def save(graph, path, meta):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
-    model.ir_version = 8
-    for key, value in meta.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, str(value)
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
 
 
 acoustic = helper.make_graph(

@@ -3,8 +3,8 @@
 # blank otherwise, so speech gives YES and silence gives nothing. Usage: python3 toy-onnx.py OUT_DIR
 import sys
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_save import save
 
 out = sys.argv[1]
 dim, vocab = 23, 4
@@ -24,10 +24,6 @@ graph = helper.make_graph(
     [helper.make_tensor_value_info('log_probs', TensorProto.FLOAT, ['N', 'T', vocab])],
     [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')],
 )
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
-model.ir_version = 8
-entry = model.metadata_props.add()
-entry.key, entry.value = 'vocab_size', str(vocab)
-onnx.save(model, f'{out}/model.onnx')
+save(graph, f'{out}/model.onnx', {'vocab_size': vocab})
 with open(f'{out}/tokens.txt', 'w') as f:
     f.write('<blk> 0\nYES 1\nNO 2\nMAYBE 3\n')

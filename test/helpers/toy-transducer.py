@@ -13,8 +13,8 @@ import struct
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_save import save
 
 out = sys.argv[1]
 threshold = float(sys.argv[2]) if len(sys.argv) > 2 else -8.0
@@ -24,16 +24,6 @@ V = len(TOKENS)
 ID = {t: i for i, t in enumerate(TOKENS)}
 DIM, T, CHUNK = 80, 39, 32
 ENC_DIM, ATT_DIM, LAYERS, KERNEL, LEFT = 4, 4, 1, 3, 4
-
-
-def save(graph, path, **meta):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
-    model.ir_version = 8
-    for key, value in meta.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, str(value)
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
 
 
 # Encoder: the zipformer (v1) streaming interface sherpa expects, with one tiny stack of caches.
@@ -78,8 +68,8 @@ encoder = helper.make_graph(
         numpy_helper.from_array(w_sil, 'w_sil'),
     ],
 )
-save(encoder, f'{out}/encoder.onnx', model_type='zipformer', encoder_dims=ENC_DIM, attention_dims=ATT_DIM,
-     num_encoder_layers=LAYERS, cnn_module_kernels=KERNEL, left_context_len=LEFT, T=T, decode_chunk_len=CHUNK)
+save(encoder, f'{out}/encoder.onnx', dict(model_type='zipformer', encoder_dims=ENC_DIM, attention_dims=ATT_DIM,
+     num_encoder_layers=LAYERS, cnn_module_kernels=KERNEL, left_context_len=LEFT, T=T, decode_chunk_len=CHUNK))
 
 # Decoder: what follows the last token.
 table = np.full((V, V), -10.0, np.float32)
@@ -106,7 +96,7 @@ decoder = helper.make_graph(
     [helper.make_tensor_value_info('decoder_out', TensorProto.FLOAT, ['N', V])],
     [numpy_helper.from_array(np.array(1, np.int64), 'last'), numpy_helper.from_array(table, 'table')],
 )
-save(decoder, f'{out}/decoder.onnx', vocab_size=V, context_size=2)
+save(decoder, f'{out}/decoder.onnx', dict(vocab_size=V, context_size=2))
 
 joiner = helper.make_graph(
     [helper.make_node('Add', ['encoder_out', 'decoder_out'], ['logit'])],
@@ -117,7 +107,7 @@ joiner = helper.make_graph(
     ],
     [helper.make_tensor_value_info('logit', TensorProto.FLOAT, ['N', V])],
 )
-save(joiner, f'{out}/joiner.onnx')
+save(joiner, f'{out}/joiner.onnx', {})
 
 with open(f'{out}/tokens.txt', 'w') as f:
     for i, token in enumerate(TOKENS):

@@ -13,8 +13,8 @@
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_save import save
 
 out = sys.argv[1]
 language = sys.argv[2]
@@ -77,19 +77,12 @@ graph = helper.make_graph(
         numpy_helper.from_array(np.array([1], np.int64), 'axis1'),
     ],
 )
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
-model.ir_version = 8
 # What sherpa reads: sample_rate, n_speakers, language and comment are required (it exits without them); a
 # comment naming piper, coqui, icefall or melo would select another input layout, add_blank would interleave pad
 # tokens, and no punctuation keeps sentence marks out of the token stream.
-for key, value in {'sample_rate': SAMPLE_RATE, 'n_speakers': 2, 'language': language, 'add_blank': 0,
-                   'comment': 'linekeeper toy vits'}.items():
-    if key == omit:
-        continue
-    entry = model.metadata_props.add()
-    entry.key, entry.value = key, str(value)
-onnx.checker.check_model(model)
-onnx.save(model, f'{out}/model.onnx')
+meta = {'sample_rate': SAMPLE_RATE, 'n_speakers': 2, 'language': language, 'add_blank': 0,
+        'comment': 'linekeeper toy vits'}
+save(graph, f'{out}/model.onnx', {key: value for key, value in meta.items() if key != omit})
 
 with open(f'{out}/tokens.txt', 'w') as f:
     for i, token in enumerate(TOKENS):

@@ -8,21 +8,15 @@ import type { Expectation, Recognizer } from '../../src/speech/engines.js';
 import { decoderModelsFor, withDictionary } from '../../src/speech/recognize/grammar.js';
 import { createPocketsphinx } from '../../src/speech/recognize/pocketsphinx.js';
 import { readPronouncingDictionary } from '../../src/speech/recognize/pronouncing-dictionary.js';
+import { childProcesses } from '../../src/speech/worker/process-tree-usage.js';
 import { bakery, lineSpeech } from '../helpers/speech.js';
 
 /** Python children of this process running the decoder script. */
 async function decoderPids(): Promise<number[]> {
   const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && cmdline.includes('pocketsphinx_stream.py')) pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
+  for (const { pid } of await childProcesses()) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('pocketsphinx_stream.py')) pids.push(pid);
   }
   return pids;
 }

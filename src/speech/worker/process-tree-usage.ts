@@ -26,6 +26,21 @@ function rssMb(status: string): number {
   return kb === undefined ? 0 : Number(kb) / 1024;
 }
 
+/** The live child processes of this one, with the fields of their /proc stat after the name. */
+export async function childProcesses(): Promise<{ pid: number; fields: string[] }[]> {
+  const children: { pid: number; fields: string[] }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statFields(await readFile(`/proc/${entry}/stat`, 'utf8'));
+      if (Number(fields[1]) === process.pid) children.push({ pid: Number(entry), fields });
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  return children;
+}
+
 /**
  * This process and its live children: resident memory summed, CPU of this process plus that of its live
  * children plus that of the children it has already reaped (cutime/cstime).
@@ -37,16 +52,13 @@ export async function processTreeUsage(): Promise<TreeUsage> {
   let cpuUserMs = own.user / 1000 + Number(self[13]) * TICK_MS;
   let cpuSystemMs = own.system / 1000 + Number(self[14]) * TICK_MS;
   let rss = process.memoryUsage.rss() / 1048576;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const { pid, fields } of await childProcesses()) {
+    cpuUserMs += Number(fields[11]) * TICK_MS;
+    cpuSystemMs += Number(fields[12]) * TICK_MS;
     try {
-      const fields = statFields(await readFile(`/proc/${entry}/stat`, 'utf8'));
-      if (Number(fields[1]) !== process.pid) continue;
-      cpuUserMs += Number(fields[11]) * TICK_MS;
-      cpuSystemMs += Number(fields[12]) * TICK_MS;
-      rss += rssMb(await readFile(`/proc/${entry}/status`, 'utf8'));
+      rss += rssMb(await readFile(`/proc/${pid}/status`, 'utf8'));
     } catch {
-      // The process ended while we looked: its time is in our cutime/cstime from now on.
+      // Ended after its stat was read: it holds no memory any more.
     }
   }
   return { rssMb: rss, cpuUserMs, cpuSystemMs };
